@@ -1,0 +1,119 @@
+import { awscdk, javascript } from 'projen';
+
+// Versions the worker runtime and its bundle are built with. Kept in one place so the
+// host build, the arm64 bundle and the tests agree.
+const SHARP_VERSION = '0.34.5';
+const AWS_SDK_VERSION = '^3.1164.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-spot-worker-fleet',
+  description:
+    'An S3 → SQS → Graviton Spot worker fleet that scales to and from zero, with a Spot-aware worker runtime whose default handler converts images to PDF losslessly.',
+  author: 'cdk-spot-worker-fleet developers',
+  authorAddress: 'dev@example.com',
+  repositoryUrl: 'https://github.com/example/cdk-spot-worker-fleet.git',
+  keywords: ['aws-cdk', 'spot', 'graviton', 'sqs', 's3', 'autoscaling', 'pdf', 'sustainability'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  cdkVersion: '2.258.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  minNodeVersion: '20.9.0',
+
+  // Runtime, test and tooling packages. The worker runtime (worker-runtime/) is an npm
+  // workspace; its dependencies are hoisted here so that one `npm ci` installs everything.
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    `sharp@${SHARP_VERSION}`,
+    'pdf-lib@^1.17.1',
+    `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-auto-scaling@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-cloudwatch@${AWS_SDK_VERSION}`,
+    'aws-sdk-client-mock@^4.1.0',
+    'esbuild@^0.25.0',
+    'tsx@^4.19.0',
+  ],
+
+  // GitHub workflows are not used here: CI runs .ci/run on the project's own machine.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  sampleCode: false,
+
+  eslintOptions: {
+    dirs: ['src', 'worker-runtime/src'],
+    devdirs: ['test', 'examples', 'bench', 'scripts'],
+    tsconfigPath: './tsconfig.dev.json',
+  },
+
+  jestOptions: {
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/examples/cdk.out/', '/worker-runtime/dist/'],
+      // Integration tests start real peers (moto server, the metadata mock, worker processes).
+      testTimeout: 120_000,
+    },
+  },
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['worker-runtime/src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    exclude: ['lib', 'examples/cdk.out', 'worker-runtime/lib', 'worker-runtime/dist', '.peers', 'local-run', 'bench/out'],
+    compilerOptions: {
+      // The runtime uses Node built-ins only available with a modern lib.
+      lib: ['es2022'],
+      target: 'ES2022',
+      skipLibCheck: true,
+    },
+  },
+
+  gitignore: [
+    '/.peers/',
+    '/examples/cdk.out/',
+    '/worker-runtime/lib/',
+    '/worker-runtime/dist/',
+    '/local-run/',
+    '/bench/out/',
+    '*.tsbuildinfo',
+  ],
+});
+
+// What the npm package leaves out; the arm64 bundle under worker-runtime/dist stays in.
+for (const p of ['/examples/', '/bench/', '/worker-runtime/src/', '/worker-runtime/lib/', '/.peers/', '/local-run/', '/.ci/', '/scripts/', '/docs/']) {
+  project.addPackageIgnore(p);
+}
+
+// npm workspace: the worker runtime is its own package with the `spot-worker` CLI,
+// linked into node_modules/.bin so `npx spot-worker` works from the repository root.
+project.package.addField('workspaces', ['worker-runtime']);
+// A fresh lockfile can pick an unrs-resolver build whose install script fails under `npm ci`.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// Worker runtime tasks.
+const buildRuntime = project.addTask('build:runtime', {
+  description: 'Compile the worker runtime (worker-runtime/src -> worker-runtime/lib) for this machine',
+  exec: 'tsc -p worker-runtime/tsconfig.json',
+});
+project.addTask('bundle:runtime', {
+  description: 'Build the arm64 (Graviton) deployment bundle into worker-runtime/dist/bundle-arm64',
+  exec: `node worker-runtime/scripts/build-bundle.mjs --sharp-version ${SHARP_VERSION}`,
+});
+project.addTask('synth:example', {
+  description: 'Synthesize the example apps into examples/cdk.out (no AWS credentials needed)',
+  exec: 'tsx examples/synth.ts',
+});
+const demo = project.addTask('demo', {
+  description: 'Run the whole pipeline locally on the sample images in examples/sample-images',
+});
+demo.spawn(buildRuntime);
+demo.exec('node worker-runtime/bin/spot-worker.js local --images examples/sample-images --out local-run/demo --label demo');
+project.addTask('test:all', {
+  description: 'Install the test peers (moto, cfn-lint, metadata mock) under .peers/ and run every test',
+  exec: 'bash scripts/test.sh',
+});
+
+project.synth();

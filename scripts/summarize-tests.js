@@ -1,0 +1,20 @@
+// Prints the closing line `N passed, N failed` from jest's JSON report (plus eslint as one check).
+'use strict';
+const fs = require('fs');
+const [reportPath, lintRc] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+try {
+  const r = JSON.parse(fs.readFileSync(reportPath, 'utf8'));
+  passed = r.numPassedTests;
+  // Suites that fail to run contribute no test results but must still count as failures.
+  failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+  if (r.numTotalTests === 0) failed += 1;
+} catch (e) {
+  console.error(`no jest report at ${reportPath}: ${e.message}`);
+  failed += 1;
+}
+if (lintRc !== undefined) {
+  if (lintRc === '0') passed += 1; else failed += 1;
+}
+console.log(`${passed} passed, ${failed} failed`);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The project's test command (README: `npx projen test:all`).
+# Installs the peers under .peers/ (reused when present), builds the worker runtime and its
+# arm64 bundle, compiles the jsii library, runs every jest suite and eslint, and ends with
+# a plain `N passed, N failed` line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+step() { echo "== $*"; }
+fail_setup() { echo "test setup failed: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+step "peers (.peers/)"
+peer_env="$(bash scripts/peers.sh)" || fail_setup "installing peers"
+eval "$peer_env"
+
+step "worker runtime (worker-runtime/lib) and arm64 bundle (worker-runtime/dist)"
+npx projen build:runtime || fail_setup "worker runtime did not compile"
+npx projen bundle:runtime || fail_setup "arm64 bundle did not build"
+
+step "jsii compile"
+npx projen compile || fail_setup "jsii compile failed"
+
+step "jest"
+mkdir -p test-reports
+jest --ci --coverage=false --json --outputFile=test-reports/jest.json "$@"
+jest_rc=$?
+
+step "eslint"
+npx projen eslint
+lint_rc=$?
+
+node scripts/summarize-tests.js test-reports/jest.json "$lint_rc"
+[ "$jest_rc" = 0 ] && [ "$lint_rc" = 0 ]

@@ -1,0 +1,45 @@
+/**
+ * Failure classification. The run loop decides what happens to a message from the class of
+ * the error alone: a `PermanentError` moves the message to the DLQ with its reason at once
+ * (retrying cannot help), anything else is treated as transient and retried through the
+ * message's visibility timeout with backoff.
+ */
+export class PermanentError extends Error {
+  /** Machine-readable kind, e.g. `invalid-image`, `too-large`, `object-gone`. */
+  public readonly kind: string;
+  constructor(kind: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentError';
+    this.kind = kind;
+  }
+}
+
+/** The input is not something the handler can ever convert. */
+export class InvalidInputError extends PermanentError {
+  constructor(kind: string, message: string, options?: { cause?: unknown }) {
+    super(kind, message, options);
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** The source object does not exist (deleted before we got to it). */
+export class ObjectGoneError extends PermanentError {
+  constructor(bucket: string, key: string) {
+    super('object-gone', `s3://${bucket}/${key} no longer exists`);
+    this.name = 'ObjectGoneError';
+  }
+}
+
+/** Explicitly transient: worth retrying later. Unknown errors are treated the same way. */
+export class TransientError extends Error {
+  public readonly kind: string;
+  constructor(kind: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+    this.kind = kind;
+  }
+}
+
+export function isPermanent(err: unknown): err is PermanentError {
+  return err instanceof PermanentError;
+}

@@ -1,0 +1,120 @@
+/**
+ * The ports of the worker runtime: what the run loop needs from the outside world.
+ * `adapters/aws` implements them with the AWS SDK (EC2, or moto and the metadata mock in tests);
+ * `adapters/local` implements them with files and processes (local mode). The run loop in
+ * `core/` only ever sees these interfaces, so both modes run the same code.
+ */
+
+/** One message as received from the work queue. */
+export interface QueueMessage {
+  readonly messageId: string;
+  /** Opaque; never logged. */
+  readonly receiptHandle: string;
+  readonly body: string;
+  /** ApproximateReceiveCount: 1 on first delivery. */
+  readonly receiveCount: number;
+  /** When the message was first sent (epoch ms), when known. */
+  readonly sentAt?: number;
+}
+
+export interface ReceiveOptions {
+  /** 1..10 */
+  readonly maxMessages: number;
+  /** Long-poll wait, 0..20 s. */
+  readonly waitTimeSeconds: number;
+  /** Cancels a long poll in progress (drain). */
+  readonly signal?: AbortSignal;
+}
+
+export interface DeleteEntry {
+  readonly id: string;
+  readonly receiptHandle: string;
+}
+
+export interface DeleteResult {
+  /** Entries the queue refused to delete; the caller logs them (they will be redelivered). */
+  readonly failed: ReadonlyArray<{ readonly id: string; readonly code: string; readonly message: string }>;
+}
+
+/** Why a message was moved to the dead-letter queue; attached as message attributes. */
+export interface DeadLetterReason {
+  /** Machine-readable failure kind, e.g. `invalid-image`, `object-gone`, `malformed-event`. */
+  readonly kind: string;
+  /** Human-readable reason. */
+  readonly message: string;
+  /** The source object, when the failure concerns one record of the event. */
+  readonly bucket?: string;
+  readonly key?: string;
+}
+
+export interface WorkQueue {
+  receive(options: ReceiveOptions): Promise<QueueMessage[]>;
+  /** Batch delete (≤ 10 entries); per-entry failures are reported, not thrown. */
+  deleteBatch(entries: ReadonlyArray<DeleteEntry>): Promise<DeleteResult>;
+  /** Extends (or, with 0, releases) a message's visibility. Throws if the handle is no longer valid. */
+  changeVisibility(receiptHandle: string, timeoutSeconds: number): Promise<void>;
+  /** Sends a copy of the message body to the DLQ with the reason attached. The caller then deletes the original. */
+  sendToDeadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void>;
+  /** The queue's configured visibility timeout in seconds. */
+  visibilityTimeoutSeconds(): Promise<number>;
+}
+
+export interface StoredObject {
+  readonly body: Buffer;
+  readonly etag?: string;
+  readonly versionId?: string;
+  readonly contentType?: string;
+}
+
+export interface PutOptions {
+  readonly contentType: string;
+  /** User metadata (x-amz-meta-*), ASCII-safe values. */
+  readonly metadata: Record<string, string>;
+  readonly signal?: AbortSignal;
+}
+
+export interface ObjectStore {
+  /** Throws `ObjectGoneError` (permanent) when the object does not exist (any more). */
+  getObject(bucket: string, key: string, signal?: AbortSignal): Promise<StoredObject>;
+  putObject(bucket: string, key: string, body: Uint8Array, options: PutOptions): Promise<void>;
+}
+
+/** Lifecycle action parameters as the metadata service / ASG provide them. */
+export interface LifecycleAction {
+  readonly hookName: string;
+  readonly groupName: string;
+  readonly instanceId: string;
+  readonly token?: string;
+}
+
+/** This instance's place in its Auto Scaling group. Optional: absent outside an ASG. */
+export interface InstanceControl {
+  setScaleInProtection(protect: boolean): Promise<void>;
+  recordLifecycleHeartbeat(action: LifecycleAction): Promise<void>;
+  completeLifecycleAction(action: LifecycleAction, result: 'CONTINUE' | 'ABANDON'): Promise<void>;
+}
+
+export type InterruptionKind = 'spot-interruption' | 'rebalance-recommendation' | 'lifecycle-terminating' | 'sigterm';
+
+/** A reason to stop taking work and drain. */
+export interface InterruptionNotice {
+  readonly kind: InterruptionKind;
+  /** When the instance goes away, if known (Spot: the notice's time; lifecycle: heartbeat timeout). */
+  readonly deadline?: Date;
+  /** For `lifecycle-terminating`: the action to complete once drained. */
+  readonly lifecycle?: LifecycleAction;
+}
+
+/** Watches for interruptions (IMDS on EC2, injected signals in local mode). */
+export interface InterruptionSource {
+  start(onNotice: (notice: InterruptionNotice) => void): void;
+  stop(): void;
+}
+
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds' | 'Bytes' | 'Percent' | 'None';
+
+export interface MetricsSink {
+  /** Buffers a datapoint; sending is batched by the sink. */
+  record(name: string, value: number, unit: MetricUnit, dimensions?: Record<string, string>): void;
+  flush(): Promise<void>;
+}
