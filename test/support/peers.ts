@@ -1,0 +1,128 @@
+/**
+ * Real peers for integration tests: moto server (S3, SQS, Auto Scaling, CloudWatch),
+ * amazon-ec2-metadata-mock, cfn-lint, qemu. `scripts/peers.sh` installs them under .peers/
+ * and `scripts/test.sh` exports their paths; when jest is run directly the same default
+ * paths are used. A missing peer skips its suite locally (loudly) and fails it under CI=true.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const DEFAULTS: Record<string, string> = {
+  MOTO_SERVER_BIN: path.join(ROOT, '.peers/venv/bin/moto_server'),
+  CFN_LINT_BIN: path.join(ROOT, '.peers/venv/bin/cfn-lint'),
+  AEMM_BIN: path.join(ROOT, '.peers/bin/ec2-metadata-mock'),
+  NODE_ARM64_BIN: path.join(ROOT, '.peers/node-arm64/bin/node'),
+  QEMU_AARCH64_BIN: '/usr/bin/qemu-aarch64-static',
+  PDFIMAGES_BIN: '/usr/bin/pdfimages',
+};
+
+export type PeerName = keyof typeof DEFAULTS | string;
+
+/** The path of a peer's executable, or undefined when it is not installed. */
+export function peerPath(name: PeerName): string | undefined {
+  const p = process.env[name] || DEFAULTS[name];
+  return p && fs.existsSync(p) ? p : undefined;
+}
+
+/**
+ * `describe` that needs peers. Missing under CI: the suite fails with the reason.
+ * Missing locally: skipped with a warning that says how to install.
+ */
+export function describeWithPeers(peers: PeerName[], name: string, fn: () => void): void {
+  const missing = peers.filter((p) => !peerPath(p));
+  if (missing.length === 0) {
+    describe(name, fn);
+  } else if (process.env.CI === 'true' || process.env.CI === '1') {
+    describe(name, () => {
+      test(`peers available: ${missing.join(', ')}`, () => {
+        throw new Error(`missing peer(s) ${missing.join(', ')}: run 'bash scripts/peers.sh'`);
+      });
+    });
+  } else {
+    // eslint-disable-next-line no-console
+    console.warn(`SKIPPED '${name}': missing peer(s) ${missing.join(', ')} (run 'bash scripts/peers.sh')`);
+    describe.skip(name, fn);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+export interface RunningPeer {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function waitFor(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`peer exited early (${child.exitCode}): ${output()}`);
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`peer at ${url} not ready after ${timeoutMs} ms: ${output()}`);
+}
+
+function startProcess(bin: string, args: string[], port: number, readyPath: string): Promise<RunningPeer> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer) => { out = (out + d.toString()).slice(-4000); };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return waitFor(endpoint + readyPath, child, 30_000, () => out).then(
+    () => ({ endpoint, port, process: child, stop }),
+    async (e) => { await stop(); throw e; },
+  );
+}
+
+/** Starts a fresh moto server on 127.0.0.1 and a free port. */
+export async function startMoto(): Promise<RunningPeer> {
+  const bin = peerPath('MOTO_SERVER_BIN');
+  if (!bin) throw new Error('moto_server is not installed: run bash scripts/peers.sh');
+  const port = await freePort();
+  return startProcess(bin, ['-H', '127.0.0.1', '-p', String(port)], port, '/moto-api/');
+}
+
+/** Starts amazon-ec2-metadata-mock on 127.0.0.1 with extra arguments (e.g. `spot -a terminate`). */
+export async function startMetadataMock(args: string[] = []): Promise<RunningPeer> {
+  const bin = peerPath('AEMM_BIN');
+  if (!bin) throw new Error('ec2-metadata-mock is not installed: run bash scripts/peers.sh');
+  const port = await freePort();
+  return startProcess(bin, [...args, '-n', '127.0.0.1', '-p', String(port), '-I'], port, '/latest/api/token');
+}
+
+/** Credentials and endpoints that point the AWS SDK at a moto server. */
+export function motoEnv(endpoint: string): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ENDPOINT_URL: endpoint,
+  };
+}
