@@ -44,6 +44,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
   pullRequestTemplate: false,
   sampleCode: false,
 
+  // jsii bindings (docs/bindings.md). `npx projen test:bindings` builds them with jsii-pacmak and
+  // runs a smoke app per language. .NET is not configured: no dotnet SDK on the build machine.
+  publishToPypi: {
+    distName: 'cdk-spot-worker-fleet',
+    module: 'cdk_spot_worker_fleet',
+  },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdkspotworkerfleet',
+    mavenArtifactId: 'cdk-spot-worker-fleet',
+    javaPackage: 'io.github.cdkspotworkerfleet.fleet',
+  },
+  publishToGo: {
+    moduleName: 'github.com/example/cdk-spot-worker-fleet-go',
+  },
+
   eslintOptions: {
     dirs: ['src', 'worker-runtime/src'],
     devdirs: ['test', 'examples', 'bench', 'scripts'],
@@ -86,6 +101,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 for (const p of ['/examples/', '/bench/', '/worker-runtime/src/', '/worker-runtime/lib/', '/.peers/', '/local-run/', '/.ci/', '/scripts/', '/docs/']) {
   project.addPackageIgnore(p);
 }
+// jsii's default npmignore drops every `dist` folder; the construct needs its arm64 bundle at
+// synth time, in npm and in every jsii binding (they embed this npm tarball).
+project.addPackageIgnore('!/worker-runtime/dist/bundle-arm64/');
 
 // npm workspace: the worker runtime is its own package with the `spot-worker` CLI,
 // linked into node_modules/.bin so `npx spot-worker` works from the repository root.
@@ -111,6 +129,11 @@ const demo = project.addTask('demo', {
 });
 demo.spawn(buildRuntime);
 demo.exec('node worker-runtime/bin/spot-worker.js local --images examples/sample-images --out local-run/demo --label demo');
+project.addTask('test:bindings', {
+  description: 'Package the Python, Java and Go bindings (jsii-pacmak) and run one smoke app per language',
+  exec: 'bash scripts/test-bindings.sh',
+  receiveArgs: true,
+});
 project.addTask('test:all', {
   description: 'Install the test peers (moto, cfn-lint, metadata mock) under .peers/ and run every test',
   exec: 'bash scripts/test.sh',
