@@ -2,21 +2,23 @@
  * Entry point of the `spot-worker` CLI. Each command lives in its own module
  * (`<name>-command.ts`) exporting `run(argv): Promise<number>` (the exit code) and `usage`.
  */
-const COMMANDS: Record<string, string> = {
-  convert: './convert-command',
-  run: './run-command',
-  local: './local-command',
-};
-
 interface CommandModule {
   run(argv: string[]): Promise<number>;
   readonly usage: string;
 }
 
+// Loaded lazily so `convert` does not pay for the AWS SDK and `run` not for local mode. The
+// require calls are static (inside functions) so esbuild finds them for the arm64 bundle.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, () => CommandModule> = {
+  convert: () => require('./convert-command'),
+  run: () => require('./run-command'),
+  local: () => require('./local-command'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 function load(name: string): CommandModule {
-  // Loaded lazily so `convert` does not pay for the AWS SDK and `run` not for local mode.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(COMMANDS[name]) as CommandModule;
+  return COMMANDS[name]();
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -28,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`usage:\n${lines.join('\n')}\n`);
     return command ? 0 : 2;
   }
-  if (!(command in COMMANDS)) {
+  if (!Object.hasOwn(COMMANDS, command)) {
     process.stderr.write(`spot-worker: unknown command '${command}' (expected ${Object.keys(COMMANDS).join(', ')})\n`);
     return 2;
   }
