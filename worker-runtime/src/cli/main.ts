@@ -3,8 +3,8 @@
  * (`<name>-command.ts`) exporting `run(argv): Promise<number>` (the exit code) and `usage`.
  */
 interface CommandModule {
-  run(argv: string[]): Promise<number>;
   readonly usage: string;
+  run(argv: string[]): Promise<number>;
 }
 
 // Loaded lazily so `convert` does not pay for the AWS SDK and `run` not for local mode. The
