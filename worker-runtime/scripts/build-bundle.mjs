@@ -1,0 +1,252 @@
+#!/usr/bin/env node
+/**
+ * Builds the arm64 (Graviton) deployment bundle of the worker runtime (docs/bundle.md):
+ *
+ *   worker-runtime/dist/bundle-arm64/
+ *     spot-worker.js       the CLI, bundled by esbuild for Node 22 (sharp left external)
+ *     spot-worker.js.map   its source map (stack traces name the TypeScript sources)
+ *     node_modules/        sharp and its linux-arm64 binaries (@img/sharp-linux-arm64,
+ *                          @img/sharp-libvips-linux-arm64) with sharp's own dependencies
+ *
+ * Usage: node worker-runtime/scripts/build-bundle.mjs --sharp-version 0.34.5 [--out DIR] [--force]
+ *
+ * Nothing is redone when the inputs are unchanged: the sharp install is cached per version
+ * under worker-runtime/dist/.cache, and the bundle is skipped when the hash of the runtime's
+ * sources, the lockfile, this script and the versions matches the last build.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RUNTIME_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = path.resolve(RUNTIME_DIR, '..');
+const SRC_DIR = path.join(RUNTIME_DIR, 'src');
+const CACHE_DIR = path.join(RUNTIME_DIR, 'dist', '.cache');
+const NODE_TARGET = 'node22';
+const PLATFORM = { os: 'linux', cpu: 'arm64', libc: 'glibc' };
+/** Command modules the CLI dispatcher requires lazily (cli/main.ts). */
+const COMMAND_MODULE = /^\.\/([a-z-]+)-command$/;
+
+function parseArgs(argv) {
+  const args = { out: path.join(RUNTIME_DIR, 'dist', 'bundle-arm64'), force: false, sharpVersion: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--sharp-version') args.sharpVersion = argv[++i];
+    else if (a === '--out') args.out = path.resolve(argv[++i]);
+    else if (a === '--force') args.force = true;
+    else fail(`unknown argument '${a}' (expected --sharp-version VERSION [--out DIR] [--force])`);
+  }
+  if (!args.sharpVersion || !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(args.sharpVersion)) {
+    fail(`--sharp-version must be an exact version such as 0.34.5, got '${args.sharpVersion ?? ''}'`);
+  }
+  return args;
+}
+
+function fail(message) {
+  process.stderr.write(`build-bundle: ${message}\n`);
+  process.exit(1);
+}
+
+function log(message) {
+  process.stdout.write(`build-bundle: ${message}\n`);
+}
+
+function listFiles(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(p));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out.sort();
+}
+
+function dirSize(dir) {
+  return listFiles(dir).reduce((n, f) => n + fs.statSync(f).size, 0);
+}
+
+function mib(bytes) {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Everything the bundle's content depends on. */
+function inputHash(sharpVersion, esbuildVersion) {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ sharpVersion, esbuildVersion, NODE_TARGET, PLATFORM }));
+  const files = [...listFiles(SRC_DIR), fileURLToPath(import.meta.url), path.join(REPO_ROOT, 'package-lock.json')];
+  for (const f of files) {
+    if (!fs.existsSync(f)) continue;
+    h.update(path.relative(REPO_ROOT, f));
+    h.update('\0');
+    h.update(fs.readFileSync(f));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+/**
+ * sharp@version installed for linux-arm64-glibc (npm picks the platform's optional packages
+ * from --os/--cpu/--libc), cached per version. Install scripts are skipped: sharp's only
+ * builds from source when no prebuilt binary fits, and the prebuilt one is what we want.
+ */
+function sharpForArm64(version) {
+  const dir = path.join(CACHE_DIR, `sharp-${version}-${PLATFORM.os}-${PLATFORM.cpu}-${PLATFORM.libc}`);
+  const modules = path.join(dir, 'node_modules');
+  const installed = (name) => {
+    try { return JSON.parse(fs.readFileSync(path.join(modules, name, 'package.json'), 'utf8')).version; } catch { return undefined; }
+  };
+  if (installed('sharp') === version && installed('@img/sharp-linux-arm64') && installed('@img/sharp-libvips-linux-arm64')) {
+    log(`sharp ${version} for linux-arm64: cached in ${path.relative(REPO_ROOT, dir)}`);
+    return modules;
+  }
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  // Its own package.json makes the folder an npm project of its own, outside the workspace.
+  fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'spot-worker-sharp-arm64', private: true }) + '\n');
+  log(`installing sharp ${version} for linux-arm64 (npm)...`);
+  try {
+    execFileSync('npm', [
+      'install', `sharp@${version}`,
+      `--os=${PLATFORM.os}`, `--cpu=${PLATFORM.cpu}`, `--libc=${PLATFORM.libc}`,
+      '--prefix', tmp, '--workspaces=false', '--omit=dev', '--ignore-scripts',
+      '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error',
+    ], { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fail(`npm could not install sharp@${version} for linux-arm64 (${e.message}); the bundle needs the npm registry once per sharp version`);
+  }
+  const tmpModules = path.join(tmp, 'node_modules');
+  for (const pkg of ['sharp', '@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64']) {
+    if (!fs.existsSync(path.join(tmpModules, pkg, 'package.json'))) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fail(`npm did not install ${pkg} for linux-arm64; check that sharp ${version} publishes linux-arm64 binaries`);
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  return modules;
+}
+
+/**
+ * Resolves each command module the dispatcher requires. A command whose file does not exist
+ * yet becomes a module that fails with a clear message when invoked, and the build says so.
+ */
+function commandModules(missing) {
+  return {
+    name: 'spot-worker-commands',
+    setup(build) {
+      build.onResolve({ filter: COMMAND_MODULE }, (args) => {
+        if (path.basename(args.importer) !== 'main.ts') return undefined;
+        const file = path.join(args.resolveDir, `${args.path}.ts`);
+        if (fs.existsSync(file)) return undefined;
+        missing.push(args.path);
+        return { path: args.path, namespace: 'missing-command' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'missing-command' }, (args) => {
+        const name = COMMAND_MODULE.exec(args.path)[1];
+        return {
+          loader: 'js',
+          contents: `throw new Error(${JSON.stringify(`command '${name}' is not part of this bundle (no ${args.path}.ts when it was built)`)});`,
+        };
+      });
+    },
+  };
+}
+
+/** The bundle's entry: runs the CLI with the process arguments and sets the exit code. */
+const ENTRY = `
+process.setSourceMapsEnabled(true);
+const { main } = require('./cli/main');
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => { process.stderr.write('spot-worker: ' + (err && err.stack ? err.stack : err) + '\\n'); process.exitCode = 1; },
+);
+`;
+
+async function bundleCli(esbuild, outFile) {
+  const missing = [];
+  const result = await esbuild.build({
+    stdin: { contents: ENTRY, resolveDir: SRC_DIR, sourcefile: 'bundle-entry.js', loader: 'js' },
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    target: NODE_TARGET,
+    format: 'cjs',
+    // sharp loads a native addon chosen at run time; it ships beside the bundle in node_modules.
+    external: ['sharp'],
+    minify: true,
+    // Error classes and loggers print constructor names.
+    keepNames: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'linked',
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel: 'warning',
+    plugins: [commandModules(missing)],
+  });
+  if (result.errors.length) fail('esbuild failed');
+  for (const m of missing) log(`WARNING: ${m}.ts does not exist yet; that command fails with a clear error in this bundle`);
+}
+
+function copyModules(from, to) {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from)) {
+    // npm's bookkeeping, not needed at run time.
+    if (entry === '.package-lock.json' || entry === '.bin') continue;
+    fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true, dereference: true });
+  }
+}
+
+function printSizes(out) {
+  const js = fs.statSync(path.join(out, 'spot-worker.js')).size;
+  const modules = path.join(out, 'node_modules');
+  const parts = [];
+  for (const entry of fs.readdirSync(modules).sort()) {
+    const p = path.join(modules, entry);
+    const names = entry.startsWith('@') ? fs.readdirSync(p).sort().map((n) => `${entry}/${n}`) : [entry];
+    for (const n of names) parts.push(`${n} ${mib(dirSize(path.join(modules, n)))}`);
+  }
+  log(`spot-worker.js ${mib(js)}; node_modules ${mib(dirSize(modules))} (${parts.join(', ')}); total ${mib(dirSize(out))}`);
+}
+
+async function mainBuild() {
+  const args = parseArgs(process.argv.slice(2));
+  const require = createRequire(path.join(REPO_ROOT, 'package.json'));
+  const esbuild = require('esbuild');
+  const hash = inputHash(args.sharpVersion, esbuild.version);
+  const stampFile = path.join(CACHE_DIR, `${path.basename(args.out)}.inputs-sha256`);
+  const upToDate = !args.force
+    && fs.existsSync(path.join(args.out, 'spot-worker.js'))
+    && fs.existsSync(path.join(args.out, 'node_modules', 'sharp', 'package.json'))
+    && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8').trim() === hash;
+  if (upToDate) {
+    log(`${path.relative(REPO_ROOT, args.out)} is up to date (inputs unchanged)`);
+    printSizes(args.out);
+    return;
+  }
+  const started = Date.now();
+  const sharpModules = sharpForArm64(args.sharpVersion);
+  // Built beside the target and swapped in, so a failed build never leaves half a bundle.
+  const staging = `${args.out}.staging-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
+  try {
+    await bundleCli(esbuild, path.join(staging, 'spot-worker.js'));
+    copyModules(sharpModules, path.join(staging, 'node_modules'));
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    fail(e && e.message ? e.message : String(e));
+  }
+  fs.rmSync(args.out, { recursive: true, force: true });
+  fs.renameSync(staging, args.out);
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  fs.writeFileSync(stampFile, hash + '\n');
+  log(`built ${path.relative(REPO_ROOT, args.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${NODE_TARGET.slice(4)}, linux-arm64, sharp ${args.sharpVersion})`);
+  printSizes(args.out);
+}
+
+await mainBuild();
