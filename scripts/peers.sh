@@ -33,6 +33,9 @@ fi
 need_apt=()
 command -v qemu-aarch64-static >/dev/null 2>&1 || need_apt+=(qemu-user-static)
 command -v pdfimages >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# arm64 glibc and libstdc++ for qemu to run the arm64 Node (qemu-aarch64-static -L /usr/aarch64-linux-gnu).
+[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need_apt+=(libc6-arm64-cross)
+[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need_apt+=(libstdc++6-arm64-cross)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "installing ${need_apt[*]} from Debian"
@@ -56,3 +59,4 @@ echo "export AEMM_BIN='$peers/bin/ec2-metadata-mock'"
 echo "export NODE_ARM64_BIN='$peers/node-arm64/bin/node'"
 q="$(command -v qemu-aarch64-static || true)"; echo "export QEMU_AARCH64_BIN='$q'"
 p="$(command -v pdfimages || true)"; echo "export PDFIMAGES_BIN='$p'"
+s=/usr/aarch64-linux-gnu; [ -e "$s/lib/ld-linux-aarch64.so.1" ] || s=''; echo "export AARCH64_SYSROOT='$s'"
