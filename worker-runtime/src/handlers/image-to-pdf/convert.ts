@@ -1,0 +1,38 @@
+/**
+ * The conversion itself, independent of where the bytes come from: limits, format detection by
+ * content, the JPEG path (bytes kept) or the sharp path (lossless pixels), then the PDF.
+ */
+import { validateByDecoding } from './decode-validation';
+import { describeStart, detectFormat } from './detect-format';
+import { fail } from './failures';
+import { jpegPage } from './jpeg-image';
+import { ImageToPdfOptions, ResolvedImageToPdfOptions, resolveOptions } from './options';
+import { PdfPage, writePdf } from './pdf-writer';
+import { sharpPages } from './sharp-image';
+
+/**
+ * Converts one image to a PDF. Throws `ImageInputError` (a `PermanentError`) with kind `empty`,
+ * `truncated`, `corrupt`, `not-an-image`, `unsupported-format` or `too-large` for input that can
+ * never be converted; never returns a broken PDF.
+ */
+export async function convertImageToPdf(
+  bytes: Uint8Array,
+  options: ImageToPdfOptions | ResolvedImageToPdfOptions = {},
+): Promise<Uint8Array> {
+  const opts = resolveOptions(options);
+  if (bytes.length === 0) fail('empty', 'file is empty (0 bytes)');
+  if (bytes.length > opts.maxBytes) fail('too-large', `file is ${bytes.length} bytes, over the limit of ${opts.maxBytes}`);
+  const detected = detectFormat(bytes);
+  if (!detected.format) {
+    if (detected.unsupported) fail('unsupported-format', `${detected.unsupported} is not supported (JPEG, PNG, GIF, WebP, TIFF or AVIF)`);
+    fail('not-an-image', `not a JPEG, PNG, GIF, WebP, TIFF or AVIF image (starts with ${describeStart(bytes)})`);
+  }
+  let pages: PdfPage[];
+  if (detected.format === 'jpeg') {
+    pages = [jpegPage(bytes, opts)];
+    if (opts.validateDecode) await validateByDecoding(bytes, opts.maxPixels);
+  } else {
+    pages = await sharpPages(bytes, detected.format, opts);
+  }
+  return writePdf(pages);
+}

@@ -1,0 +1,38 @@
+/**
+ * The default handler: image → PDF, lossless and faithful. See docs/handler-image-to-pdf.md.
+ */
+import { Handler, HandlerContext, HandlerInput, HandlerOutput } from '../handler';
+import { convertImageToPdf } from './convert';
+import { ImageToPdfOptions, resolveOptions } from './options';
+
+export { convertImageToPdf } from './convert';
+export { ImageFailureKind, ImageInputError } from './failures';
+export { detectFormat, ImageFormat } from './detect-format';
+export {
+  DEFAULT_DPI,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_PIXELS,
+  ImageToPdfOptions,
+  ResolvedImageToPdfOptions,
+  imageToPdfOptionsFromEnv,
+  resolveOptions,
+} from './options';
+
+export const IMAGE_TO_PDF_HANDLER_NAME = 'image-to-pdf';
+
+/**
+ * Creates the image → PDF handler. Options are validated here, so a misconfigured worker fails
+ * at start rather than on its first message.
+ */
+export function imageToPdfHandler(options: ImageToPdfOptions = {}): Handler {
+  const resolved = resolveOptions(options);
+  return {
+    name: IMAGE_TO_PDF_HANDLER_NAME,
+    async handle(input: HandlerInput, context: HandlerContext): Promise<HandlerOutput> {
+      context.signal.throwIfAborted();
+      const body = await convertImageToPdf(input.body, resolved);
+      context.signal.throwIfAborted();
+      return { body, contentType: 'application/pdf', extension: '.pdf' };
+    },
+  };
+}
