@@ -4,7 +4,8 @@
  *
  *   worker-runtime/dist/bundle-arm64/
  *     spot-worker.js       the CLI, bundled by esbuild for Node 22 (sharp left external)
- *     spot-worker.js.map   its source map (stack traces name the TypeScript sources)
+ *     spot-worker.js.map   its source map (with `node --enable-source-maps`, stack traces
+ *                          name the TypeScript sources)
  *     node_modules/        sharp and its linux-arm64 binaries (@img/sharp-linux-arm64,
  *                          @img/sharp-libvips-linux-arm64) with sharp's own dependencies
  *
@@ -159,7 +160,6 @@ function commandModules(missing) {
 
 /** The bundle's entry: runs the CLI with the process arguments and sets the exit code. */
 const ENTRY = `
-process.setSourceMapsEnabled(true);
 const { main } = require('./cli/main');
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
