@@ -43,3 +43,19 @@ export class TransientError extends Error {
 export function isPermanent(err: unknown): err is PermanentError {
   return err instanceof PermanentError;
 }
+
+/** A queue message whose body is not an S3 event notification we can read. */
+export class MalformedEventError extends PermanentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('malformed-event', message, options);
+    this.name = 'MalformedEventError';
+  }
+}
+
+/** The runtime's configuration (environment variables) is invalid; the message says what to change. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

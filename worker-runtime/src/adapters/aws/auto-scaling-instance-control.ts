@@ -1,0 +1,36 @@
+/** This instance in its Auto Scaling group (InstanceControl port). */
+import {
+  AutoScalingClient, CompleteLifecycleActionCommand, RecordLifecycleActionHeartbeatCommand, SetInstanceProtectionCommand,
+} from '@aws-sdk/client-auto-scaling';
+import type { InstanceControl, LifecycleAction } from '../../core/ports';
+
+export class AutoScalingInstanceControl implements InstanceControl {
+  constructor(private readonly client: AutoScalingClient, private readonly groupName: string, private readonly instanceId: string) {}
+
+  async setScaleInProtection(protect: boolean): Promise<void> {
+    await this.client.send(new SetInstanceProtectionCommand({
+      AutoScalingGroupName: this.groupName,
+      InstanceIds: [this.instanceId],
+      ProtectedFromScaleIn: protect,
+    }));
+  }
+
+  async recordLifecycleHeartbeat(action: LifecycleAction): Promise<void> {
+    await this.client.send(new RecordLifecycleActionHeartbeatCommand({
+      LifecycleHookName: action.hookName,
+      AutoScalingGroupName: action.groupName,
+      InstanceId: action.instanceId,
+      LifecycleActionToken: action.token,
+    }));
+  }
+
+  async completeLifecycleAction(action: LifecycleAction, result: 'CONTINUE' | 'ABANDON'): Promise<void> {
+    await this.client.send(new CompleteLifecycleActionCommand({
+      LifecycleHookName: action.hookName,
+      AutoScalingGroupName: action.groupName,
+      InstanceId: action.instanceId,
+      LifecycleActionToken: action.token,
+      LifecycleActionResult: result,
+    }));
+  }
+}

@@ -1,0 +1,89 @@
+/** The work queue on Amazon SQS (WorkQueue port). */
+import {
+  ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, MessageAttributeValue,
+  ReceiveMessageCommand, SendMessageCommand, SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { DeadLetterReason, DeleteEntry, DeleteResult, QueueMessage, ReceiveOptions, WorkQueue } from '../../core/ports';
+
+/** Message attribute values are capped to keep the DLQ copy well under SQS's 256 KiB. */
+const MAX_ATTRIBUTE_CHARS = 1024;
+
+function attr(value: string): MessageAttributeValue {
+  return { DataType: 'String', StringValue: value.length > MAX_ATTRIBUTE_CHARS ? `${value.slice(0, MAX_ATTRIBUTE_CHARS - 1)}…` : value };
+}
+
+export class SqsWorkQueue implements WorkQueue {
+  private visibility?: number;
+
+  constructor(private readonly client: SQSClient, private readonly queueUrl: string, private readonly deadLetterQueueUrl: string) {}
+
+  async receive(options: ReceiveOptions): Promise<QueueMessage[]> {
+    const res = await this.client.send(new ReceiveMessageCommand({
+      QueueUrl: this.queueUrl,
+      MaxNumberOfMessages: Math.min(10, Math.max(1, options.maxMessages)),
+      WaitTimeSeconds: options.waitTimeSeconds,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+    }), { abortSignal: options.signal });
+    return (res.Messages ?? []).flatMap((m) => {
+      if (!m.MessageId || !m.ReceiptHandle) return [];
+      const count = Number(m.Attributes?.ApproximateReceiveCount ?? '1');
+      const sent = Number(m.Attributes?.SentTimestamp);
+      return [{
+        messageId: m.MessageId,
+        receiptHandle: m.ReceiptHandle,
+        body: m.Body ?? '',
+        receiveCount: Number.isFinite(count) && count > 0 ? count : 1,
+        sentAt: Number.isFinite(sent) ? sent : undefined,
+      }];
+    });
+  }
+
+  async deleteBatch(entries: ReadonlyArray<DeleteEntry>): Promise<DeleteResult> {
+    if (entries.length === 0) return { failed: [] };
+    const res = await this.client.send(new DeleteMessageBatchCommand({
+      QueueUrl: this.queueUrl,
+      Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
+    }));
+    const failed = (res.Failed ?? []).map((f) => ({ id: f.Id ?? '', code: f.Code ?? 'Unknown', message: f.Message ?? '' }));
+    // An entry neither in Successful nor in Failed was not confirmed: report it as failed.
+    const known = new Set([...(res.Successful ?? []).map((s) => s.Id), ...failed.map((f) => f.id)]);
+    for (const e of entries) {
+      if (!known.has(e.id)) failed.push({ id: e.id, code: 'Unconfirmed', message: 'the queue did not confirm this delete' });
+    }
+    return { failed };
+  }
+
+  async changeVisibility(receiptHandle: string, timeoutSeconds: number): Promise<void> {
+    await this.client.send(new ChangeMessageVisibilityCommand({
+      QueueUrl: this.queueUrl,
+      ReceiptHandle: receiptHandle,
+      VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(timeoutSeconds))),
+    }));
+  }
+
+  async sendToDeadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void> {
+    const attributes: Record<string, MessageAttributeValue> = {
+      FailureKind: attr(reason.kind),
+      FailureReason: attr(reason.message),
+      OriginalMessageId: attr(message.messageId),
+      ReceiveCount: { DataType: 'Number', StringValue: String(message.receiveCount) },
+    };
+    if (reason.key !== undefined) attributes.SourceKey = attr(reason.key);
+    if (reason.bucket !== undefined) attributes.SourceBucket = attr(reason.bucket);
+    await this.client.send(new SendMessageCommand({
+      QueueUrl: this.deadLetterQueueUrl,
+      // An empty body is not allowed by SQS; keep something readable.
+      MessageBody: message.body === '' ? '(empty message body)' : message.body,
+      MessageAttributes: attributes,
+    }));
+  }
+
+  async visibilityTimeoutSeconds(): Promise<number> {
+    if (this.visibility === undefined) {
+      const res = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['VisibilityTimeout'] }));
+      const v = Number(res.Attributes?.VisibilityTimeout);
+      this.visibility = Number.isFinite(v) && v > 0 ? v : 30;
+    }
+    return this.visibility;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * One message's work: parse the event, convert every record it asks for, write the outputs.
+ * Returns what to do with the message; it never touches the message itself (the Worker does),
+ * so the rule "delete only when every record's output is written" lives in one place.
+ */
+import { isPermanent, PermanentError } from './errors';
+import type { KeyMapper } from './key-mapping';
+import type { DeadLetterReason, ObjectStore, QueueMessage } from './ports';
+import { ObjectCreatedRecord, parseS3Event } from './s3-event';
+import type { Handler } from '../handlers/handler';
+
+export interface RecordResult {
+  readonly bucket: string;
+  readonly key: string;
+  readonly outputKey?: string;
+  readonly status: 'written' | 'ignored' | 'permanent-failure' | 'transient-failure';
+  readonly kind?: string;
+  readonly reason?: string;
+  readonly durationMs?: number;
+}
+
+export type JobOutcome =
+  /** Every record is done (written or deliberately ignored): delete the message. */
+  | { readonly action: 'delete'; readonly records: RecordResult[] }
+  /** At least one record can never succeed and none needs a retry: DLQ with reason, then delete. */
+  | { readonly action: 'dead-letter'; readonly reason: DeadLetterReason; readonly records: RecordResult[] }
+  /** At least one record failed transiently: keep the message and retry later. */
+  | { readonly action: 'retry'; readonly error: unknown; readonly records: RecordResult[] };
+
+export interface JobDeps {
+  readonly store: ObjectStore;
+  readonly handler: Handler;
+  readonly keys: KeyMapper;
+  /** Bucket outputs go to; undefined: the source object's bucket. */
+  readonly outputBucket?: string;
+  /** Inputs larger than this (per the event or the download) fail permanently without conversion. */
+  readonly maxInputBytes?: number;
+  /** Called after each record, for logs and metrics. */
+  readonly onRecord?: (result: RecordResult) => void;
+}
+
+/** Header-safe ASCII for S3 user metadata (keys may hold any Unicode). */
+function metadataValue(v: string): string {
+  return encodeURIComponent(v);
+}
+
+async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: AbortSignal): Promise<RecordResult> {
+  const started = Date.now();
+  const decision = deps.keys.decide(rec.key);
+  if (!decision.process) return { bucket: rec.bucket, key: rec.key, status: 'ignored', reason: decision.reason };
+  const base = { bucket: rec.bucket, key: rec.key };
+  try {
+    if (deps.maxInputBytes !== undefined && rec.size !== undefined && rec.size > deps.maxInputBytes) {
+      throw new PermanentError('too-large', `object is ${rec.size} bytes, over the limit of ${deps.maxInputBytes}`);
+    }
+    const obj = await deps.store.getObject(rec.bucket, rec.key, signal);
+    if (deps.maxInputBytes !== undefined && obj.body.length > deps.maxInputBytes) {
+      throw new PermanentError('too-large', `object is ${obj.body.length} bytes, over the limit of ${deps.maxInputBytes}`);
+    }
+    signal.throwIfAborted();
+    const out = await deps.handler.handle(
+      { bucket: rec.bucket, key: rec.key, body: obj.body, etag: obj.etag ?? rec.etag, versionId: obj.versionId ?? rec.versionId },
+      { signal },
+    );
+    signal.throwIfAborted();
+    const outputKey = deps.keys.outputKey(rec.key, out.extension);
+    if (outputKey === undefined) throw new Error(`no output key for ${rec.key}`); // unreachable: decide() said process
+    const metadata: Record<string, string> = {
+      'source-bucket': metadataValue(rec.bucket),
+      'source-key': metadataValue(rec.key),
+      'handler': metadataValue(deps.handler.name),
+    };
+    const etag = obj.etag ?? rec.etag;
+    if (etag) metadata['source-etag'] = metadataValue(etag.replace(/"/g, ''));
+    const versionId = obj.versionId ?? rec.versionId;
+    if (versionId) metadata['source-version-id'] = metadataValue(versionId);
+    await deps.store.putObject(deps.outputBucket ?? rec.bucket, outputKey, out.body, { contentType: out.contentType, metadata, signal });
+    return { ...base, outputKey, status: 'written', durationMs: Date.now() - started };
+  } catch (err) {
+    const durationMs = Date.now() - started;
+    if (isPermanent(err) && !signal.aborted) {
+      return { ...base, status: 'permanent-failure', kind: err.kind, reason: err.message, durationMs };
+    }
+    const e = err as { name?: string; message?: string };
+    const kind = signal.aborted ? 'aborted' : (err as { kind?: string }).kind ?? e.name ?? 'transient';
+    return { ...base, status: 'transient-failure', kind, reason: e.message ?? String(err), durationMs };
+  }
+}
+
+/**
+ * Runs a message's records one after the other (S3 sends one record per message in practice;
+ * concurrency comes from running several messages). Stops at the first transient failure:
+ * the whole message will be retried, and outputs already written are overwritten identically.
+ */
+export async function runJob(message: QueueMessage, deps: JobDeps, signal: AbortSignal): Promise<JobOutcome> {
+  let event;
+  try {
+    event = parseS3Event(message.body);
+  } catch (err) {
+    const pe = err as PermanentError;
+    return { action: 'dead-letter', reason: { kind: pe.kind, message: pe.message }, records: [] };
+  }
+  const results: RecordResult[] = [];
+  for (const rec of event.records) {
+    const r = await processRecord(rec, deps, signal);
+    results.push(r);
+    deps.onRecord?.(r);
+    if (r.status === 'transient-failure') {
+      return { action: 'retry', error: new Error(`${r.kind}: ${r.reason}`), records: results };
+    }
+  }
+  const failed = results.filter((r) => r.status === 'permanent-failure');
+  if (failed.length > 0) {
+    const first = failed[0];
+    const more = failed.length > 1 ? ` (and ${failed.length - 1} more record(s) failed)` : '';
+    return {
+      action: 'dead-letter',
+      reason: { kind: first.kind ?? 'permanent', message: `${first.reason ?? 'failed'}${more}`, bucket: first.bucket, key: first.key },
+      records: results,
+    };
+  }
+  return { action: 'delete', records: results };
+}

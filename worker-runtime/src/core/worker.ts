@@ -1,0 +1,421 @@
+/**
+ * The run loop: receive S3 events from the work queue, run the handler with bounded
+ * concurrency, write outputs, and settle every message exactly one way (deleted, moved to the
+ * DLQ with a reason, retried later through its visibility, or released on drain). It sees only
+ * the ports, so `spot-worker run` (AWS adapters) and local mode (file adapters) share it.
+ */
+import { EventEmitter } from 'events';
+import * as os from 'os';
+import { BackoffOptions, backoffSeconds } from './backoff';
+import { DeleteBatcher } from './delete-batcher';
+import { JobOutcome, runJob } from './job';
+import { KeyMapper } from './key-mapping';
+import { Logger, silentLogger } from './logger';
+import { Metrics, NoopMetricsSink } from './metrics';
+import type {
+  InstanceControl, InterruptionNotice, InterruptionSource, LifecycleAction, MetricsSink, ObjectStore, QueueMessage, WorkQueue,
+} from './ports';
+import { ScaleInProtection } from './scale-in-protection';
+import { VisibilityExtender } from './visibility-extender';
+import type { WorkerEventName, WorkerEvents } from './worker-events';
+import type { Handler } from '../handlers/handler';
+
+export interface WorkerOptions {
+  readonly queue: WorkQueue;
+  readonly store: ObjectStore;
+  readonly handler: Handler;
+  /** @default 'uploads/' */
+  readonly inputPrefix?: string;
+  /** @default 'processed/' */
+  readonly outputPrefix?: string;
+  /** Bucket outputs are written to. @default the source object's bucket */
+  readonly outputBucket?: string;
+  /** Jobs in flight; only as many messages are received as there are free slots. @default os.cpus().length */
+  readonly concurrency?: number;
+  /** Long-poll wait. @default 20 */
+  readonly waitTimeSeconds?: number;
+  /** Scale-in protection is cleared after this long without work. @default 60 */
+  readonly idleGraceSeconds?: number;
+  /** This instance's Auto Scaling controls. @default none: no protection, no lifecycle actions */
+  readonly instance?: InstanceControl;
+  /** Used for a `lifecycle-terminating` notice that carries no action of its own. */
+  readonly lifecycleAction?: LifecycleAction;
+  /** Heartbeat interval while a lifecycle drain runs. @default 30 */
+  readonly lifecycleHeartbeatSeconds?: number;
+  /** Started with the loop; each notice drains the worker. */
+  readonly interruptions?: InterruptionSource;
+  /** @default no metrics */
+  readonly metrics?: MetricsSink;
+  /** How often buffered metrics are flushed. @default 60 */
+  readonly metricsFlushSeconds?: number;
+  /** @default silent */
+  readonly logger?: Logger;
+  /** Retry delays of transient failures (applied through visibility). */
+  readonly backoff?: BackoffOptions;
+  /** Drain deadline when the notice has none (SIGTERM, rebalance, lifecycle). @default 90 */
+  readonly drainTimeoutSeconds?: number;
+  /** Jobs still running this long before the deadline are aborted and released. @default 5 */
+  readonly drainMarginSeconds?: number;
+  /** Larger inputs fail permanently (`too-large`) before download when the event says the size. @default no limit */
+  readonly maxInputBytes?: number;
+}
+
+/** What the Worker did so far (local mode's report, tests). */
+export interface WorkerStats {
+  received: number;
+  deleted: number;
+  deadLettered: number;
+  retried: number;
+  released: number;
+  deleteFailures: number;
+  inFlight: number;
+}
+
+interface RunningJob {
+  readonly message: QueueMessage;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+  settling: boolean;
+  released: boolean;
+  lost: boolean;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, Math.max(0, ms));
+    function done() { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class Worker extends EventEmitter {
+  /** Resolves when the worker has drained and stopped. */
+  public readonly stopped: Promise<void>;
+
+  private readonly queue: WorkQueue;
+  private readonly keys: KeyMapper;
+  private readonly concurrency: number;
+  private readonly waitTimeSeconds: number;
+  private readonly metrics: MetricsSink;
+  private readonly logger: Logger;
+  private readonly protection: ScaleInProtection;
+  private readonly deletes: DeleteBatcher;
+  private readonly jobs = new Map<string, RunningJob>();
+  private readonly pollAbort = new AbortController();
+  private readonly statsValue: WorkerStats = { received: 0, deleted: 0, deadLettered: 0, retried: 0, released: 0, deleteFailures: 0, inFlight: 0 };
+  private visibilityTimeout = 30;
+  private started = false;
+  private draining = false;
+  private notice?: InterruptionNotice;
+  private deadline = Infinity;
+  private loopDone: Promise<void> = Promise.resolve();
+  private slotWaiters: Array<() => void> = [];
+  private busySince?: number;
+  private flushTimer?: NodeJS.Timeout;
+  private resolveStopped!: () => void;
+
+  constructor(private readonly options: WorkerOptions) {
+    super();
+    this.queue = options.queue;
+    this.keys = new KeyMapper({ inputPrefix: options.inputPrefix ?? 'uploads/', outputPrefix: options.outputPrefix ?? 'processed/' });
+    this.concurrency = options.concurrency ?? Math.max(1, os.cpus().length);
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new Error(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+    this.waitTimeSeconds = Math.min(20, Math.max(0, options.waitTimeSeconds ?? 20));
+    this.metrics = options.metrics ?? new NoopMetricsSink();
+    this.logger = options.logger ?? silentLogger;
+    this.protection = new ScaleInProtection(options.instance, (options.idleGraceSeconds ?? 60) * 1000, this.logger,
+      (p) => this.emit('protection_changed', { protected: p }));
+    this.deletes = new DeleteBatcher(this.queue);
+    this.stopped = new Promise((r) => { this.resolveStopped = r; });
+  }
+
+  get stats(): Readonly<WorkerStats> { return { ...this.statsValue, inFlight: this.jobs.size }; }
+  get isDraining(): boolean { return this.draining; }
+
+  /** Clears stale protection, reads the queue's visibility timeout, starts the interruption source and the loop. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('Worker.start() called twice');
+    this.started = true;
+    await this.protection.clearStale();
+    try {
+      this.visibilityTimeout = await this.queue.visibilityTimeoutSeconds();
+    } catch (err) {
+      this.logger.warn('could not read the queue visibility timeout; assuming 30 s', { error: err as Error });
+    }
+    this.options.interruptions?.start((notice) => { void this.drain(notice); });
+    const flushEvery = (this.options.metricsFlushSeconds ?? 60) * 1000;
+    this.flushTimer = setInterval(() => { this.recordBusyTime(); void this.flushMetrics(); }, flushEvery);
+    this.flushTimer.unref();
+    this.logger.info('worker started', { concurrency: this.concurrency, visibilityTimeout: this.visibilityTimeout, handler: this.options.handler.name });
+    this.emit('started');
+    this.loopDone = this.loop().catch((err) => { this.logger.error('receive loop failed', { error: err as Error }); void this.drain({ kind: 'sigterm' }); });
+  }
+
+  /**
+   * Stops receiving and drains: jobs that finish before the deadline (the notice's, or
+   * `drainTimeoutSeconds` from now) are settled normally, the rest are aborted and released
+   * (visibility 0); protection is cleared; a lifecycle action is completed with CONTINUE.
+   * Safe to call repeatedly: a later notice can only bring the deadline forward or add a
+   * lifecycle action. Resolves when stopped.
+   */
+  drain(notice: InterruptionNotice = { kind: 'sigterm' }): Promise<void> {
+    const deadline = notice.deadline?.getTime() ?? Date.now() + (this.options.drainTimeoutSeconds ?? 90) * 1000;
+    this.deadline = Math.min(this.deadline, deadline);
+    if (this.draining) {
+      if (notice.kind === 'lifecycle-terminating' && this.notice?.kind !== 'lifecycle-terminating') this.notice = notice;
+      this.logger.info('further interruption notice while draining', { kind: notice.kind, deadline: new Date(this.deadline).toISOString() });
+      return this.stopped;
+    }
+    this.draining = true;
+    this.notice = notice;
+    this.logger.info('draining', { kind: notice.kind, deadline: new Date(this.deadline).toISOString(), inFlight: this.jobs.size });
+    this.emit('draining', notice);
+    this.pollAbort.abort();
+    this.wakeSlotWaiters();
+    void this.finishDrain().catch((err) => this.logger.error('drain failed', { error: err as Error }));
+    return this.stopped;
+  }
+
+  // --- typed EventEmitter surface ---
+  override on<E extends WorkerEventName>(event: E, listener: (...args: WorkerEvents[E]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+  override once<E extends WorkerEventName>(event: E, listener: (...args: WorkerEvents[E]) => void): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+  override off<E extends WorkerEventName>(event: E, listener: (...args: WorkerEvents[E]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+  override emit<E extends WorkerEventName>(event: E, ...args: WorkerEvents[E]): boolean {
+    return super.emit(event, ...args);
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.draining) {
+      const free = this.concurrency - this.jobs.size;
+      if (free <= 0) { await new Promise<void>((r) => this.slotWaiters.push(r)); continue; }
+      let messages: QueueMessage[];
+      try {
+        messages = await this.queue.receive({
+          maxMessages: Math.min(10, free), waitTimeSeconds: this.waitTimeSeconds, signal: this.pollAbort.signal,
+        });
+        failures = 0;
+      } catch (err) {
+        if (this.draining) break;
+        failures += 1;
+        const retryIn = backoffSeconds(failures, { baseSeconds: 1, maxSeconds: 60 });
+        this.logger.warn('receive failed; backing off', { error: err as Error, retryInSeconds: retryIn });
+        this.emit('receive_error', { error: errorText(err), retryInSeconds: retryIn });
+        await sleep(retryIn * 1000, this.pollAbort.signal);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      // Protection goes on before any of this work starts (idle → busy only; no-op when already set).
+      await this.protection.busy();
+      for (const m of messages) {
+        if (this.draining) { await this.release(m); continue; }
+        this.startJob(m);
+      }
+    }
+  }
+
+  private startJob(message: QueueMessage): void {
+    this.statsValue.received += 1;
+    this.emit('message_received', { messageId: message.messageId, receiveCount: message.receiveCount });
+    if (this.jobs.size === 0 && this.busySince === undefined) this.busySince = Date.now();
+    const controller = new AbortController();
+    const log = this.logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
+    const job: RunningJob = { message, controller, settling: false, released: false, lost: false, done: Promise.resolve() };
+    const extender = new VisibilityExtender({
+      queue: this.queue,
+      receiptHandle: message.receiptHandle,
+      timeoutSeconds: this.visibilityTimeout,
+      receivedAt: Date.now(),
+      onLost: (err) => {
+        job.lost = true;
+        log.warn('visibility extension failed; aborting the job', { error: err });
+        this.emit('visibility_lost', { messageId: message.messageId, error: errorText(err) });
+        controller.abort(err);
+      },
+    });
+    extender.start();
+    const deps = {
+      store: this.options.store,
+      handler: this.options.handler,
+      keys: this.keys,
+      outputBucket: this.options.outputBucket,
+      maxInputBytes: this.options.maxInputBytes,
+      onRecord: (r: Parameters<NonNullable<Parameters<typeof runJob>[1]['onRecord']>>[0]) => {
+        this.emit('record_done', { ...r, messageId: message.messageId });
+        if (r.status === 'written') {
+          this.metrics.record(Metrics.IMAGES_PROCESSED, 1, 'Count');
+          this.metrics.record(Metrics.PROCESSING_TIME, r.durationMs ?? 0, 'Milliseconds');
+          log.info('object processed', { key: r.key, outputKey: r.outputKey, durationMs: r.durationMs });
+        } else if (r.status === 'ignored') {
+          log.info('record ignored', { key: r.key, why: r.reason });
+        } else {
+          this.metrics.record(Metrics.JOB_FAILURES, 1, 'Count', { Kind: r.status === 'transient-failure' ? 'transient' : r.kind ?? 'permanent' });
+          log.warn('record failed', { key: r.key, status: r.status, kind: r.kind, reason: r.reason });
+        }
+      },
+    };
+    const done = runJob(message, deps, controller.signal)
+      .then((outcome) => { job.settling = true; extender.stop(); return this.settle(job, outcome, log); })
+      .catch((err) => log.error('settling a message failed', { error: err as Error }))
+      .finally(() => {
+        extender.stop();
+        this.jobs.delete(message.messageId);
+        if (this.jobs.size === 0) {
+          this.recordBusyTime();
+          this.busySince = undefined;
+          if (!this.draining) this.protection.idle();
+        }
+        this.wakeSlotWaiters();
+      });
+    (job as { done: Promise<void> }).done = done;
+    this.jobs.set(message.messageId, job);
+  }
+
+  private async settle(job: RunningJob, outcome: JobOutcome, log: Logger): Promise<void> {
+    const m = job.message;
+    if (job.lost) {
+      // Another consumer may hold the message now; touching it could delete work in progress.
+      log.warn('message left to the queue after losing visibility', { action: outcome.action });
+      return;
+    }
+    if (outcome.action === 'delete') {
+      await this.deleteMessage(m, log);
+      return;
+    }
+    if (job.released) return; // aborted by the drain, already given back
+    if (outcome.action === 'dead-letter') {
+      try {
+        await this.queue.sendToDeadLetter(m, outcome.reason);
+      } catch (err) {
+        // Not moved, so not deleted: retry through visibility like any transient failure.
+        log.error('could not send to the dead-letter queue; will retry', { error: err as Error, kind: outcome.reason.kind });
+        await this.retryLater(m, err, log);
+        return;
+      }
+      this.statsValue.deadLettered += 1;
+      if (outcome.reason.kind === 'malformed-event') {
+        this.metrics.record(Metrics.JOB_FAILURES, 1, 'Count', { Kind: 'malformed-event' });
+      }
+      log.warn('moved to the dead-letter queue', { kind: outcome.reason.kind, reason: outcome.reason.message, key: outcome.reason.key });
+      this.emit('message_dead_lettered', { messageId: m.messageId, reason: outcome.reason });
+      await this.deleteMessage(m, log);
+      return;
+    }
+    await this.retryLater(m, outcome.error, log);
+  }
+
+  private async deleteMessage(m: QueueMessage, log: Logger): Promise<void> {
+    const res = await this.deletes.delete(m.messageId, m.receiptHandle);
+    if (res.ok) {
+      this.statsValue.deleted += 1;
+      this.emit('message_deleted', { messageId: m.messageId });
+    } else {
+      this.statsValue.deleteFailures += 1;
+      log.warn('delete refused; the message will be redelivered', { code: res.code, error: res.message });
+      this.emit('delete_failed', { messageId: m.messageId, code: res.code, message: res.message });
+    }
+  }
+
+  private async retryLater(m: QueueMessage, error: unknown, log: Logger): Promise<void> {
+    const delaySeconds = backoffSeconds(m.receiveCount, this.options.backoff);
+    this.statsValue.retried += 1;
+    this.emit('message_retry', { messageId: m.messageId, delaySeconds, error: errorText(error) });
+    try {
+      await this.queue.changeVisibility(m.receiptHandle, delaySeconds);
+      log.info('will retry', { delaySeconds, error: errorText(error) });
+    } catch (err) {
+      log.warn('could not set the retry delay; the message returns after its visibility timeout', { error: err as Error });
+    }
+  }
+
+  private async release(m: QueueMessage): Promise<void> {
+    try {
+      await this.queue.changeVisibility(m.receiptHandle, 0);
+      this.statsValue.released += 1;
+      this.emit('message_released', { messageId: m.messageId });
+    } catch (err) {
+      this.logger.warn('could not release a message; it returns after its visibility timeout', { messageId: m.messageId, error: err as Error });
+    }
+  }
+
+  private async finishDrain(): Promise<void> {
+    await this.loopDone;
+    const notice = this.notice!;
+    const lifecycle = notice.kind === 'lifecycle-terminating' ? notice.lifecycle ?? this.options.lifecycleAction : undefined;
+    const heartbeat = lifecycle && this.options.instance ? setInterval(() => {
+      this.options.instance!.recordLifecycleHeartbeat(lifecycle).then(
+        () => this.logger.info('lifecycle heartbeat recorded', { inFlight: this.jobs.size }),
+        (err) => this.logger.warn('lifecycle heartbeat failed', { error: err as Error }),
+      );
+    }, (this.options.lifecycleHeartbeatSeconds ?? 30) * 1000) : undefined;
+    heartbeat?.unref();
+
+    const marginMs = (this.options.drainMarginSeconds ?? 5) * 1000;
+    while (this.jobs.size > 0 && Date.now() < this.deadline - marginMs) {
+      await Promise.race([...[...this.jobs.values()].map((j) => j.done), sleep(Math.min(1000, this.deadline - marginMs - Date.now()))]);
+    }
+    const unfinished = [...this.jobs.values()].filter((j) => !j.settling);
+    if (unfinished.length > 0) {
+      this.logger.warn('drain deadline reached; releasing unfinished jobs', { count: unfinished.length });
+      await Promise.all(unfinished.map(async (j) => {
+        j.released = true;
+        j.controller.abort(new Error('drain deadline'));
+        await this.release(j.message);
+      }));
+    }
+    // Handlers that ignore the abort are not waited for beyond the margin.
+    await Promise.race([Promise.all([...this.jobs.values()].map((j) => j.done)), sleep(marginMs)]);
+    await this.deletes.flush();
+    await this.protection.release();
+    this.recordBusyTime();
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushMetrics();
+    if (heartbeat) clearInterval(heartbeat);
+    this.options.interruptions?.stop();
+    if (lifecycle && this.options.instance) {
+      try {
+        await this.options.instance.completeLifecycleAction(lifecycle, 'CONTINUE');
+        this.logger.info('lifecycle action completed', { hook: lifecycle.hookName, result: 'CONTINUE' });
+        this.emit('lifecycle_completed', { ok: true });
+      } catch (err) {
+        this.logger.error('could not complete the lifecycle action; it times out by itself', { error: err as Error });
+        this.emit('lifecycle_completed', { ok: false, error: errorText(err) });
+      }
+    }
+    this.logger.info('stopped', { ...this.stats });
+    this.emit('stopped');
+    this.resolveStopped();
+  }
+
+  private recordBusyTime(): void {
+    if (this.busySince === undefined) return;
+    const now = Date.now();
+    this.metrics.record(Metrics.BUSY_TIME, (now - this.busySince) / 1000, 'Seconds');
+    this.busySince = this.jobs.size > 0 ? now : undefined;
+  }
+
+  private async flushMetrics(): Promise<void> {
+    try {
+      await this.metrics.flush();
+    } catch (err) {
+      this.logger.warn('metrics flush failed', { error: err as Error });
+    }
+  }
+
+  private wakeSlotWaiters(): void {
+    const w = this.slotWaiters;
+    this.slotWaiters = [];
+    w.forEach((r) => r());
+  }
+}
