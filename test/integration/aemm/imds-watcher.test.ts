@@ -161,6 +161,23 @@ describeWithPeers(['AEMM_BIN'], 'IMDSv2 watcher against amazon-ec2-metadata-mock
       .toThrow(/SPOT_WORKER_ASG_NAME/);
   });
 
+  test('SPOT_WORKER_INSTANCE_ID, when set, names the instance in the lifecycle action (the id the ASG knows)', async () => {
+    mock = await startMetadataMock(['asglifecycle', '--asg-termination-delay-sec', '0']);
+    watcher = ImdsInterruptionWatcher.fromEnvironment({
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: mock.endpoint,
+      SPOT_WORKER_IMDS_POLL_SECONDS: '0.2',
+      SPOT_WORKER_ASG_NAME: 'env-asg',
+      SPOT_WORKER_LIFECYCLE_HOOK_NAME: 'env-hook',
+      SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS: '120',
+      SPOT_WORKER_INSTANCE_ID: 'i-0override',
+    }, recordingLogger());
+    const notices: Array<{ notice: InterruptionNotice; at: number }> = [];
+    watcher.start((n) => notices.push({ notice: n, at: Date.now() }));
+    const { notice, at } = await waitUntil('lifecycle notice', () => notices[0]);
+    expect(notice.lifecycle?.instanceId).toBe('i-0override');
+    expect(notice.deadline!.getTime() - at).toBeGreaterThan(115_000);
+  });
+
   test('the poll loop survives an outage: logged once, no throw, and a notice after the service returns', async () => {
     const port = await freePort();
     const { notices, logger } = watch(`http://127.0.0.1:${port}`);

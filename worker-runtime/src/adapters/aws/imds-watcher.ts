@@ -28,6 +28,11 @@ export interface LifecycleHookOptions {
   /** The Auto Scaling group. */
   readonly groupName: string;
   /**
+   * This instance's id, when known without asking IMDS (`SPOT_WORKER_INSTANCE_ID`).
+   * @default read from IMDS when `Terminated` is seen
+   */
+  readonly instanceId?: string;
+  /**
    * The hook's heartbeat timeout: the drain deadline is this long after `Terminated` is seen
    * (the run loop may extend it with heartbeats).
    * @default no deadline reported
@@ -53,7 +58,7 @@ export class ImdsInterruptionWatcher implements InterruptionSource {
   /**
    * The watcher as configured by the runtime's environment variables (docs/architecture.md):
    * `SPOT_WORKER_IMDS_POLL_SECONDS`, `SPOT_WORKER_ASG_NAME`, `SPOT_WORKER_LIFECYCLE_HOOK_NAME`,
-   * `SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS`, `AWS_EC2_METADATA_SERVICE_ENDPOINT`.
+   * `SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS`, `SPOT_WORKER_INSTANCE_ID`, `AWS_EC2_METADATA_SERVICE_ENDPOINT`.
    */
   public static fromEnvironment(env: NodeJS.ProcessEnv, logger: ImdsWatcherLogger, clientOptions: ImdsClientOptions = {}): ImdsInterruptionWatcher {
     const poll = positiveNumber(env, 'SPOT_WORKER_IMDS_POLL_SECONDS', 5);
@@ -69,7 +74,9 @@ export class ImdsInterruptionWatcher implements InterruptionSource {
       logger,
       client: new ImdsClient({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, ...clientOptions }),
       pollIntervalMs: poll * 1000,
-      lifecycleHook: hookName && groupName ? { hookName, groupName, heartbeatTimeoutSeconds: heartbeat } : undefined,
+      lifecycleHook: hookName && groupName
+        ? { hookName, groupName, heartbeatTimeoutSeconds: heartbeat, instanceId: env.SPOT_WORKER_INSTANCE_ID?.trim() || undefined }
+        : undefined,
     });
   }
 
@@ -183,7 +190,7 @@ export class ImdsInterruptionWatcher implements InterruptionSource {
     let lifecycle: LifecycleAction | undefined;
     if (this.lifecycleHook) {
       // Without the instance id the action cannot be completed: fail this poll and retry.
-      this.instanceId ??= await this.client.instanceId();
+      this.instanceId ??= this.lifecycleHook.instanceId ?? await this.client.instanceId();
       lifecycle = { hookName: this.lifecycleHook.hookName, groupName: this.lifecycleHook.groupName, instanceId: this.instanceId };
     }
     const heartbeat = this.lifecycleHook?.heartbeatTimeoutSeconds;
