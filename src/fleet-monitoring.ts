@@ -1,0 +1,74 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { FleetMetricFactory } from './fleet-metrics';
+
+export interface FleetMonitoringProps {
+  readonly metrics: FleetMetricFactory;
+  /** The age of the oldest message above which the latency alarm fires. */
+  readonly acceptableLatency: Duration;
+  /** The scaling target, drawn on the backlog-per-instance graph. */
+  readonly backlogPerInstanceTarget: number;
+  readonly dashboardName?: string;
+}
+
+/** The fleet's dashboard and its two alarms (no actions: add yours with `addAlarmAction`). */
+export class FleetMonitoring extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
+  public readonly oldestMessageAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: FleetMonitoringProps) {
+    super(scope, id);
+    const m = props.metrics;
+    const latencySeconds = props.acceptableLatency.toSeconds();
+
+    this.deadLetterQueueAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
+      alarmDescription: 'Messages reached the dead-letter queue: inspect their FailureKind/FailureReason attributes, fix, then redrive.',
+      metric: m.deadLetterQueueDepth(),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.oldestMessageAlarm = new cloudwatch.Alarm(this, 'OldestMessageTooOld', {
+      alarmDescription: `The oldest message has waited longer than the acceptable latency (${props.acceptableLatency.toHumanString()}).`,
+      metric: m.ageOfOldestMessage(),
+      threshold: latencySeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
+      new cloudwatch.GraphWidget({ title, left, width: 8, height: 6, ...extra });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      graph('Backlog', [m.messagesVisible({ label: 'Waiting' }), m.messagesInFlight({ label: 'In flight' })], { stacked: true }),
+      graph('Backlog per instance', [m.backlogPerInstance()], {
+        leftAnnotations: [{ value: props.backlogPerInstanceTarget, label: 'Scaling target' }],
+      }),
+      graph('Instances', [
+        m.groupMetric('GroupInServiceInstances', { label: 'In service' }),
+        m.groupMetric('GroupDesiredCapacity', { label: 'Desired' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmWidget({ title: 'Age of oldest message (s)', alarm: this.oldestMessageAlarm, width: 8, height: 6 }),
+      new cloudwatch.AlarmWidget({ title: 'Dead-letter queue depth', alarm: this.deadLetterQueueAlarm, width: 8, height: 6 }),
+      graph('Images processed and failures', [m.runtimeMetric('ImagesProcessed', 'Sum', { label: 'Processed' }), m.jobFailures()]),
+    );
+    this.dashboard.addWidgets(
+      graph('Processing time (ms)', [
+        m.runtimeMetric('ProcessingTime', 'p50', { label: 'p50' }),
+        m.runtimeMetric('ProcessingTime', 'p90', { label: 'p90' }),
+        m.runtimeMetric('ProcessingTime', 'Maximum', { label: 'max' }),
+      ]),
+      graph('Utilisation (%)', [m.utilization()], { leftYAxis: { min: 0, max: 100 } }),
+    );
+  }
+}

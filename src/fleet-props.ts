@@ -1,0 +1,488 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { WorkerHandler } from './worker-handler';
+
+/**
+ * Properties of a `QueueDrivenSpotWorkerFleet`.
+ *
+ * Every property is optional: the defaults give a secure fleet of Graviton Spot instances that
+ * converts JPEGs uploaded under `uploads/` into PDFs under `processed/` and costs nothing while idle.
+ */
+export interface QueueDrivenSpotWorkerFleetProps {
+  // ---- S3 ----
+
+  /**
+   * The bucket that receives uploads and the outputs. When you bring your own, the construct only
+   * adds the ObjectCreated notification and the grants; its public access, encryption and TLS
+   * settings stay yours.
+   *
+   * @default - a new bucket: public access blocked, TLS enforced, S3-managed encryption, ACLs disabled
+   */
+  readonly bucket?: s3.IBucket;
+
+  /**
+   * Key prefix of the objects to process. Only ObjectCreated events under it reach the queue.
+   * Must be non-empty and must not overlap `outputPrefix`.
+   *
+   * @default 'uploads/'
+   */
+  readonly inputPrefix?: string;
+
+  /**
+   * Key prefix the outputs are written under: `<outputPrefix><key relative to inputPrefix><extension>`.
+   * Must not overlap `inputPrefix`, otherwise outputs could re-trigger the notification.
+   *
+   * @default 'processed/'
+   */
+  readonly outputPrefix?: string;
+
+  /**
+   * Key suffixes that trigger processing. S3 filters are case-sensitive, so list every casing.
+   *
+   * @default ['.jpg', '.jpeg', '.JPG', '.JPEG']
+   */
+  readonly inputSuffixes?: string[];
+
+  // ---- SQS ----
+
+  /**
+   * The work queue. When you bring your own, also pass `deadLetterQueue`, configure the redrive on
+   * your queue, and make sure its policy lets the bucket send (an imported queue's policy cannot be
+   * changed by this construct).
+   *
+   * @default - a new SSE-SQS, TLS-only queue with long polling and a redrive to `deadLetterQueue`
+   */
+  readonly queue?: sqs.IQueue;
+
+  /**
+   * The dead-letter queue the runtime sends permanent failures to. Required when `queue` is given,
+   * and only allowed then.
+   *
+   * @default - a new SSE-SQS, TLS-only queue retaining messages for 14 days
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * Receives of a message before SQS moves it to the dead-letter queue. Spot interruptions
+   * raise the receive count of in-flight messages, so keep some headroom. At least 5.
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * How long the work queue keeps a message. Must be shorter than the dead-letter queue's 14 days
+   * (SQS keeps a message's original enqueue time when it is moved).
+   *
+   * @default Duration.days(4)
+   */
+  readonly queueRetentionPeriod?: Duration;
+
+  /**
+   * The work queue's visibility timeout. The runtime extends the visibility of long jobs itself;
+   * this is the window after which a message of a crashed worker becomes visible again.
+   *
+   * @default - six times `expectedProcessingTime`, at least 1 minute, at most 12 hours
+   */
+  readonly visibilityTimeout?: Duration;
+
+  // ---- Scaling ----
+
+  /**
+   * The expected processing time of one message on one instance (with the runtime's concurrency).
+   * Used for the scaling target and the visibility timeout.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly expectedProcessingTime?: Duration;
+
+  /**
+   * The longest acceptable wait for a message. The backlog-per-instance target is
+   * `acceptableLatency ÷ expectedProcessingTime`; the age-of-oldest-message alarm fires above it.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly acceptableLatency?: Duration;
+
+  /**
+   * Minimum number of instances. Keep 0 to pay nothing while idle.
+   *
+   * @default 0
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * Maximum number of instances.
+   *
+   * @default 10
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * Seconds a new instance needs before its metrics count (boot, Node.js install, bundle download).
+   *
+   * @default Duration.minutes(3)
+   */
+  readonly instanceWarmup?: Duration;
+
+  /**
+   * How long the queue must stay empty (nothing visible, nothing in flight) before the group is set
+   * to 0 instances. Target tracking alone may also scale in; this is the explicit path to zero.
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly scaleToZeroAfter?: Duration;
+
+  /**
+   * Heartbeat timeout of the termination lifecycle hook: the time a draining worker gets to finish
+   * its jobs before the instance terminates (the runtime completes the hook earlier when done).
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly drainTimeout?: Duration;
+
+  // ---- Fleet ----
+
+  /**
+   * The VPC. The instances only need outbound HTTPS to S3, SQS, Auto Scaling and CloudWatch.
+   *
+   * @default - a new VPC with public subnets only (no NAT gateway), an S3 gateway endpoint and flow logs; see docs/networking.md
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Where the instances go. Private subnets need a NAT gateway or interface endpoints.
+   *
+   * @default - public subnets of the default VPC; the VPC's default selection when you bring one
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Instances launched On-Demand before any Spot instance.
+   *
+   * @default 0
+   */
+  readonly onDemandBaseCapacity?: number;
+
+  /**
+   * Percentage of On-Demand instances above `onDemandBaseCapacity` (0 = all Spot).
+   *
+   * @default 0
+   */
+  readonly onDemandPercentageAboveBaseCapacity?: number;
+
+  /**
+   * Minimum vCPUs of an instance type (attribute-based selection, Graviton only).
+   *
+   * @default 2
+   */
+  readonly minVCpus?: number;
+
+  /**
+   * Maximum vCPUs of an instance type.
+   *
+   * @default 8
+   */
+  readonly maxVCpus?: number;
+
+  /**
+   * Minimum memory of an instance type in MiB.
+   *
+   * @default 4096
+   */
+  readonly minMemoryMiB?: number;
+
+  /**
+   * Maximum memory of an instance type in MiB.
+   *
+   * @default 32768
+   */
+  readonly maxMemoryMiB?: number;
+
+  /**
+   * Only these instance types (wildcards allowed, e.g. `c7g.*`). Cannot be combined with
+   * `excludedInstanceTypes`.
+   *
+   * @default - every current-generation Graviton type matching the vCPU and memory ranges
+   */
+  readonly allowedInstanceTypes?: string[];
+
+  /**
+   * Never these instance types (wildcards allowed, e.g. `a1.*`). Cannot be combined with
+   * `allowedInstanceTypes`.
+   *
+   * @default - none
+   */
+  readonly excludedInstanceTypes?: string[];
+
+  /**
+   * Allow burstable (t4g) instance types. Off by default: sustained conversions would spend
+   * CPU credits and, in unlimited mode, cost extra.
+   *
+   * @default false
+   */
+  readonly allowBurstableInstances?: boolean;
+
+  /**
+   * Size of the encrypted gp3 root volume in GiB.
+   *
+   * @default 16
+   */
+  readonly rootVolumeSizeGiB?: number;
+
+  // ---- Worker ----
+
+  /**
+   * What the workers do with each object.
+   *
+   * @default WorkerHandler.imageToPdf()
+   */
+  readonly handler?: WorkerHandler;
+
+  /**
+   * Jobs in flight per instance.
+   *
+   * @default - the instance's vCPU count
+   */
+  readonly concurrency?: number;
+
+  /**
+   * How long an idle worker keeps its scale-in protection before clearing it.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly idleGracePeriod?: Duration;
+
+  /**
+   * Extra `SPOT_WORKER_*` environment variables for the runtime (e.g. `SPOT_WORKER_MAX_IMAGE_BYTES`).
+   * Variables the construct sets itself cannot be overridden here.
+   *
+   * @default - none
+   */
+  readonly runtimeEnvironment?: { [name: string]: string };
+
+  /**
+   * Local folder of the arm64 worker-runtime bundle (with `spot-worker.js`).
+   *
+   * @default - `worker-runtime/dist/bundle-arm64` of this package, built by `npx projen bundle:runtime`
+   */
+  readonly runtimeBundlePath?: string;
+
+  // ---- Observability ----
+
+  /**
+   * CloudWatch namespace of the runtime's metrics.
+   *
+   * @default 'SpotWorkerFleet'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * Value of the `Fleet` dimension of the runtime's metrics.
+   *
+   * @default - the construct's unique id
+   */
+  readonly fleetName?: string;
+
+  /**
+   * Name of the CloudWatch dashboard.
+   *
+   * @default - generated by CloudFormation
+   */
+  readonly dashboardName?: string;
+}
+
+/** The props with every default applied. */
+export interface ResolvedFleetProps {
+  readonly inputPrefix: string;
+  readonly outputPrefix: string;
+  readonly inputSuffixes: string[];
+  readonly maxReceiveCount: number;
+  readonly queueRetentionPeriod: Duration;
+  readonly deadLetterRetentionPeriod: Duration;
+  readonly visibilityTimeout: Duration;
+  readonly expectedProcessingTime: Duration;
+  readonly acceptableLatency: Duration;
+  readonly backlogPerInstanceTarget: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly instanceWarmup: Duration;
+  readonly scaleToZeroAfter: Duration;
+  readonly drainTimeout: Duration;
+  readonly onDemandBaseCapacity: number;
+  readonly onDemandPercentageAboveBaseCapacity: number;
+  readonly minVCpus: number;
+  readonly maxVCpus: number;
+  readonly minMemoryMiB: number;
+  readonly maxMemoryMiB: number;
+  readonly allowBurstableInstances: boolean;
+  readonly rootVolumeSizeGiB: number;
+  readonly idleGracePeriod: Duration;
+  readonly metricsNamespace: string;
+}
+
+export const DEFAULT_INPUT_SUFFIXES = ['.jpg', '.jpeg', '.JPG', '.JPEG'];
+export const DEAD_LETTER_RETENTION = Duration.days(14);
+const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+/**
+ * Applies the defaults and rejects inconsistent props with a message that says what to change.
+ * Tokens are not allowed in values the construct computes with (prefixes, durations, capacities).
+ */
+export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): ResolvedFleetProps {
+  const errors: string[] = [];
+  const inputPrefix = props.inputPrefix ?? 'uploads/';
+  const outputPrefix = props.outputPrefix ?? 'processed/';
+  const inputSuffixes = props.inputSuffixes ?? DEFAULT_INPUT_SUFFIXES;
+
+  if (inputPrefix === '') {
+    errors.push("inputPrefix must not be empty: outputs would match the notification. Use a folder such as 'uploads/'.");
+  }
+  if (outputPrefix === '') {
+    errors.push("outputPrefix must not be empty: outputs would land next to the inputs. Use a folder such as 'processed/'.");
+  }
+  for (const [name, p] of [['inputPrefix', inputPrefix], ['outputPrefix', outputPrefix]] as const) {
+    if (p.startsWith('/')) errors.push(`${name} '${p}' starts with '/': S3 keys have no leading slash. Use '${p.replace(/^\/+/, '')}'.`);
+  }
+  if (inputPrefix !== '' && outputPrefix !== '' && (outputPrefix.startsWith(inputPrefix) || inputPrefix.startsWith(outputPrefix))) {
+    errors.push(
+      `outputPrefix '${outputPrefix}' overlaps inputPrefix '${inputPrefix}': outputs could re-trigger the ObjectCreated notification ` +
+      'and be processed again, forever. Choose disjoint prefixes, e.g. inputPrefix \'uploads/\' and outputPrefix \'processed/\'.',
+    );
+  }
+  if (inputSuffixes.length === 0) errors.push("inputSuffixes must list at least one suffix, e.g. ['.jpg', '.JPG'].");
+  if (inputSuffixes.some((s) => s === '')) errors.push('inputSuffixes must not contain an empty suffix: it would match every key, outputs included.');
+  if (new Set(inputSuffixes).size !== inputSuffixes.length) errors.push(`inputSuffixes has duplicates: ${inputSuffixes.join(', ')}.`);
+
+  if (props.queue && !props.deadLetterQueue) {
+    errors.push('queue is given without deadLetterQueue: pass the dead-letter queue your queue redrives to (the runtime sends permanent failures there).');
+  }
+  if (!props.queue && props.deadLetterQueue) {
+    errors.push('deadLetterQueue is given without queue: pass your work queue too, or omit both to let the construct create them.');
+  }
+
+  const maxReceiveCount = props.maxReceiveCount ?? 5;
+  if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 5) {
+    errors.push(`maxReceiveCount is ${maxReceiveCount}: use an integer of at least 5, Spot interruptions raise the receive count of healthy messages.`);
+  }
+
+  const expectedProcessingTime = props.expectedProcessingTime ?? Duration.seconds(10);
+  const acceptableLatency = props.acceptableLatency ?? Duration.minutes(5);
+  const processingMs = expectedProcessingTime.toMilliseconds();
+  const latencyMs = acceptableLatency.toMilliseconds();
+  if (processingMs <= 0) errors.push('expectedProcessingTime must be greater than zero.');
+  if (processingMs > latencyMs) {
+    errors.push(
+      `expectedProcessingTime (${expectedProcessingTime.toHumanString()}) exceeds acceptableLatency (${acceptableLatency.toHumanString()}): ` +
+      'no backlog could ever be served in time. Raise acceptableLatency or lower expectedProcessingTime.',
+    );
+  }
+  const backlogPerInstanceTarget = processingMs > 0 ? Math.max(1, Math.floor(latencyMs / processingMs)) : 1;
+
+  const queueRetentionPeriod = props.queueRetentionPeriod ?? Duration.days(4);
+  if (queueRetentionPeriod.toSeconds() >= DEAD_LETTER_RETENTION.toSeconds()) {
+    errors.push(
+      `queueRetentionPeriod (${queueRetentionPeriod.toHumanString()}) must be shorter than the dead-letter queue's 14 days, ` +
+      'or messages could expire before they are dead-lettered. Use at most 13 days.',
+    );
+  }
+  if (queueRetentionPeriod.toSeconds() < 60) errors.push('queueRetentionPeriod must be at least 1 minute (SQS minimum).');
+
+  const derivedVisibility = Math.min(MAX_VISIBILITY_SECONDS, Math.max(60, Math.ceil((processingMs * 6) / 1000)));
+  const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(derivedVisibility);
+  const visibilitySeconds = visibilityTimeout.toSeconds();
+  if (visibilitySeconds > MAX_VISIBILITY_SECONDS) errors.push('visibilityTimeout must be at most 12 hours (SQS maximum).');
+  if (visibilitySeconds * 1000 < processingMs) {
+    errors.push(
+      `visibilityTimeout (${visibilityTimeout.toHumanString()}) is shorter than expectedProcessingTime (${expectedProcessingTime.toHumanString()}): ` +
+      'messages would be delivered twice. Raise visibilityTimeout or omit it to derive it.',
+    );
+  }
+
+  const minCapacity = props.minCapacity ?? 0;
+  const maxCapacity = props.maxCapacity ?? 10;
+  if (!Number.isInteger(minCapacity) || minCapacity < 0) errors.push(`minCapacity must be an integer >= 0, got ${minCapacity}.`);
+  if (!Number.isInteger(maxCapacity) || maxCapacity < 1) errors.push(`maxCapacity must be an integer >= 1, got ${maxCapacity}.`);
+  if (minCapacity > maxCapacity) errors.push(`minCapacity (${minCapacity}) exceeds maxCapacity (${maxCapacity}).`);
+
+  const onDemandBaseCapacity = props.onDemandBaseCapacity ?? 0;
+  const onDemandPercentageAboveBaseCapacity = props.onDemandPercentageAboveBaseCapacity ?? 0;
+  if (!Number.isInteger(onDemandBaseCapacity) || onDemandBaseCapacity < 0) errors.push(`onDemandBaseCapacity must be an integer >= 0, got ${onDemandBaseCapacity}.`);
+  if (onDemandBaseCapacity > maxCapacity) errors.push(`onDemandBaseCapacity (${onDemandBaseCapacity}) exceeds maxCapacity (${maxCapacity}).`);
+  const pct = onDemandPercentageAboveBaseCapacity;
+  if (!Number.isInteger(pct) || pct < 0 || pct > 100) {
+    errors.push(`onDemandPercentageAboveBaseCapacity must be an integer from 0 to 100, got ${onDemandPercentageAboveBaseCapacity}.`);
+  }
+
+  const minVCpus = props.minVCpus ?? 2;
+  const maxVCpus = props.maxVCpus ?? 8;
+  const minMemoryMiB = props.minMemoryMiB ?? 4096;
+  const maxMemoryMiB = props.maxMemoryMiB ?? 32768;
+  if (!Number.isInteger(minVCpus) || minVCpus < 1) errors.push(`minVCpus must be an integer >= 1, got ${minVCpus}.`);
+  if (minVCpus > maxVCpus) errors.push(`minVCpus (${minVCpus}) exceeds maxVCpus (${maxVCpus}).`);
+  if (!Number.isInteger(minMemoryMiB) || minMemoryMiB < 512) errors.push(`minMemoryMiB must be an integer >= 512, got ${minMemoryMiB}.`);
+  if (minMemoryMiB > maxMemoryMiB) errors.push(`minMemoryMiB (${minMemoryMiB}) exceeds maxMemoryMiB (${maxMemoryMiB}).`);
+  if (props.allowedInstanceTypes?.length && props.excludedInstanceTypes?.length) {
+    errors.push('allowedInstanceTypes and excludedInstanceTypes cannot be combined (EC2 rejects both): keep one of them.');
+  }
+  if (props.allowedInstanceTypes && props.allowedInstanceTypes.length === 0) errors.push('allowedInstanceTypes is empty: omit it or list at least one type.');
+
+  const rootVolumeSizeGiB = props.rootVolumeSizeGiB ?? 16;
+  if (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 8) {
+    errors.push(`rootVolumeSizeGiB must be an integer >= 8 (the Amazon Linux 2023 image needs 8 GiB), got ${rootVolumeSizeGiB}.`);
+  }
+
+  const drainTimeout = props.drainTimeout ?? Duration.minutes(5);
+  if (drainTimeout.toSeconds() < 30 || drainTimeout.toSeconds() > 7200) {
+    errors.push(`drainTimeout must be between 30 seconds and 2 hours (lifecycle hook limits), got ${drainTimeout.toHumanString()}.`);
+  }
+  const instanceWarmup = props.instanceWarmup ?? Duration.minutes(3);
+  const scaleToZeroAfter = props.scaleToZeroAfter ?? Duration.minutes(15);
+  if (scaleToZeroAfter.toSeconds() < 60 || scaleToZeroAfter.toSeconds() % 60 !== 0) {
+    errors.push(`scaleToZeroAfter must be a whole number of minutes, at least 1, got ${scaleToZeroAfter.toHumanString()}.`);
+  }
+  const idleGracePeriod = props.idleGracePeriod ?? Duration.seconds(60);
+
+  if (props.concurrency !== undefined && (!Number.isInteger(props.concurrency) || props.concurrency < 1)) {
+    errors.push(`concurrency must be an integer >= 1, got ${props.concurrency}.`);
+  }
+
+  const metricsNamespace = props.metricsNamespace ?? 'SpotWorkerFleet';
+  if (metricsNamespace === '' || metricsNamespace.startsWith('AWS/')) {
+    errors.push(`metricsNamespace '${metricsNamespace}' is not allowed: use a non-empty namespace that does not start with 'AWS/'.`);
+  }
+
+  if (errors.length > 0) {
+    throw new Error(`QueueDrivenSpotWorkerFleet: invalid props:\n- ${errors.join('\n- ')}`);
+  }
+
+  return {
+    inputPrefix,
+    outputPrefix,
+    inputSuffixes,
+    maxReceiveCount,
+    queueRetentionPeriod,
+    deadLetterRetentionPeriod: DEAD_LETTER_RETENTION,
+    visibilityTimeout,
+    expectedProcessingTime,
+    acceptableLatency,
+    backlogPerInstanceTarget,
+    minCapacity,
+    maxCapacity,
+    instanceWarmup,
+    scaleToZeroAfter,
+    drainTimeout,
+    onDemandBaseCapacity,
+    onDemandPercentageAboveBaseCapacity,
+    minVCpus,
+    maxVCpus,
+    minMemoryMiB,
+    maxMemoryMiB,
+    allowBurstableInstances: props.allowBurstableInstances ?? false,
+    rootVolumeSizeGiB,
+    idleGracePeriod,
+    metricsNamespace,
+  };
+}

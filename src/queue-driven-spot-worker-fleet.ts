@@ -1,0 +1,362 @@
+import { Aws, Duration, Names, Token } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BacklogScaling } from './backlog-scaling';
+import { FleetMetricFactory } from './fleet-metrics';
+import { FleetMonitoring } from './fleet-monitoring';
+import { QueueDrivenSpotWorkerFleetProps, ResolvedFleetProps, resolveFleetProps } from './fleet-props';
+import { SourceConditionedQueueDestination } from './queue-notification';
+import { resolveRuntimeBundle } from './runtime-bundle';
+import { WorkerHandler } from './worker-handler';
+import { WorkerPermissions } from './worker-permissions';
+import { BootDownload, renderWorkerBootScript } from './worker-user-data';
+
+/** Name of the termination lifecycle hook; the runtime completes it once drained. */
+export const DRAIN_LIFECYCLE_HOOK_NAME = 'spot-worker-drain';
+
+/** Environment variables the construct sets itself (not overridable through `runtimeEnvironment`). */
+const OWNED_ENV = new Set([
+  'AWS_REGION', 'SPOT_WORKER_QUEUE_URL', 'SPOT_WORKER_DLQ_URL', 'SPOT_WORKER_BUCKET', 'SPOT_WORKER_INPUT_PREFIX',
+  'SPOT_WORKER_OUTPUT_PREFIX', 'SPOT_WORKER_HANDLER', 'SPOT_WORKER_HANDLER_MODULE', 'SPOT_WORKER_HANDLER_COMMAND',
+  'SPOT_WORKER_CONCURRENCY', 'SPOT_WORKER_IDLE_GRACE_SECONDS', 'SPOT_WORKER_ASG_NAME', 'SPOT_WORKER_LIFECYCLE_HOOK_NAME',
+  'SPOT_WORKER_METRICS_NAMESPACE', 'SPOT_WORKER_FLEET_NAME',
+]);
+
+/**
+ * S3 uploads → SQS → an Auto Scaling group of Graviton Spot instances that grows with the backlog
+ * and shrinks to zero when idle; a worker runtime on each instance processes each object (JPEG → PDF
+ * by default) and writes the result back under the output prefix.
+ */
+export class QueueDrivenSpotWorkerFleet extends Construct {
+  /** The bucket uploads arrive in and outputs are written to. */
+  public readonly bucket: s3.IBucket;
+  /** The work queue fed by the bucket's ObjectCreated notifications. */
+  public readonly queue: sqs.IQueue;
+  /** Where failed messages go: permanent failures at once (with their reason), poison messages after `maxReceiveCount`. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The worker group. */
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The launch template of the workers. */
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  /** The VPC the workers run in. */
+  public readonly vpc: ec2.IVpc;
+  /** The workers' security group (no inbound rule; outbound HTTPS only). */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The workers' instance role. */
+  public readonly role: iam.IRole;
+  /** The fleet's CloudWatch dashboard. */
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Fires when the dead-letter queue holds a message. */
+  public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
+  /** Fires when the oldest message waited longer than `acceptableLatency`. */
+  public readonly oldestMessageAlarm: cloudwatch.Alarm;
+  /** The scaling policies and their alarms. */
+  public readonly scaling: BacklogScaling;
+  /** The backlog-per-instance target: acceptableLatency ÷ expectedProcessingTime. */
+  public readonly backlogPerInstanceTarget: number;
+  /** The input prefix (`uploads/` by default). */
+  public readonly inputPrefix: string;
+  /** The output prefix (`processed/` by default). */
+  public readonly outputPrefix: string;
+  /** The namespace of the runtime's metrics. */
+  public readonly metricsNamespace: string;
+  /** The `Fleet` dimension of the runtime's metrics. */
+  public readonly fleetName: string;
+
+  private readonly metrics: FleetMetricFactory;
+
+  constructor(scope: Construct, id: string, props: QueueDrivenSpotWorkerFleetProps = {}) {
+    super(scope, id);
+    const cfg = resolveFleetProps(props);
+    this.inputPrefix = cfg.inputPrefix;
+    this.outputPrefix = cfg.outputPrefix;
+    this.metricsNamespace = cfg.metricsNamespace;
+    this.backlogPerInstanceTarget = cfg.backlogPerInstanceTarget;
+    this.fleetName = props.fleetName ?? Names.uniqueId(this);
+    const runtimeEnvironment = validateRuntimeEnvironment(props.runtimeEnvironment ?? {});
+    const bundleDir = resolveRuntimeBundle(props.runtimeBundlePath);
+
+    this.bucket = props.bucket ?? new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    });
+
+    this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: cfg.deadLetterRetentionPeriod,
+    });
+    this.queue = props.queue ?? new sqs.Queue(this, 'Queue', {
+      // S3 cannot publish to a queue encrypted with the AWS-managed SQS KMS key; SSE-SQS works.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      receiveMessageWaitTime: Duration.seconds(20),
+      visibilityTimeout: cfg.visibilityTimeout,
+      retentionPeriod: cfg.queueRetentionPeriod,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: cfg.maxReceiveCount },
+    });
+
+    // One notification per suffix (S3 filters are case-sensitive and take a single suffix each).
+    const destination = new SourceConditionedQueueDestination(this.queue);
+    for (const suffix of cfg.inputSuffixes) {
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, { prefix: cfg.inputPrefix, suffix });
+    }
+
+    this.vpc = props.vpc ?? this.createIdleFreeVpc();
+    const vpcSubnets = props.vpcSubnets ?? (props.vpc ? undefined : { subnetType: ec2.SubnetType.PUBLIC });
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: this.vpc,
+      description: 'Spot worker fleet: no inbound; outbound HTTPS to AWS APIs and package repositories',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3, SQS, Auto Scaling, CloudWatch and dnf repositories');
+    this.securityGroup = securityGroup;
+
+    const role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Spot worker fleet instances: read inputs, write outputs, consume the queue, publish metrics',
+    });
+    this.role = role;
+
+    const runtimeBundle = new s3_assets.Asset(this, 'RuntimeBundle', { path: bundleDir });
+    const handler = (props.handler ?? WorkerHandler.imageToPdf()).bind(this);
+    for (const key of Object.keys(handler.environment ?? {})) {
+      if (!OWNED_ENV.has(key)) throw new Error(`WorkerHandler set '${key}', which is not a handler variable of the runtime.`);
+    }
+
+    const environment: Record<string, string> = {
+      ...runtimeEnvironment,
+      AWS_REGION: Aws.REGION,
+      SPOT_WORKER_QUEUE_URL: this.queue.queueUrl,
+      SPOT_WORKER_DLQ_URL: this.deadLetterQueue.queueUrl,
+      SPOT_WORKER_BUCKET: this.bucket.bucketName,
+      SPOT_WORKER_INPUT_PREFIX: cfg.inputPrefix,
+      SPOT_WORKER_OUTPUT_PREFIX: cfg.outputPrefix,
+      SPOT_WORKER_HANDLER: handler.kind,
+      ...(handler.environment ?? {}),
+      SPOT_WORKER_IDLE_GRACE_SECONDS: String(cfg.idleGracePeriod.toSeconds()),
+      SPOT_WORKER_METRICS_NAMESPACE: cfg.metricsNamespace,
+      SPOT_WORKER_FLEET_NAME: this.fleetName,
+    };
+    if (props.concurrency !== undefined) environment.SPOT_WORKER_CONCURRENCY = String(props.concurrency);
+
+    const download = (asset: s3_assets.Asset, fileName?: string): BootDownload =>
+      ({ bucket: asset.s3BucketName, key: asset.s3ObjectKey, fileName });
+    const bootScript = renderWorkerBootScript({
+      region: Aws.REGION,
+      runtimeBundle: download(runtimeBundle),
+      handlerFiles: handler.asset ? download(handler.asset, handler.assetFileName) : undefined,
+      osPackages: handler.osPackages ?? [],
+      environment,
+      lifecycleHookName: DRAIN_LIFECYCLE_HOOK_NAME,
+      // The runtime may use the whole drain window; systemd must not SIGKILL it before.
+      stopTimeoutSeconds: cfg.drainTimeout.toSeconds() + 30,
+    });
+
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+      userData: ec2.UserData.custom(bootScript),
+      role,
+      securityGroup,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      instanceMetadataTags: true,
+      blockDevices: [{
+        deviceName: '/dev/xvda',
+        volume: ec2.BlockDeviceVolume.ebs(cfg.rootVolumeSizeGiB, {
+          encrypted: true,
+          volumeType: ec2.EbsDeviceVolumeType.GP3,
+          deleteOnTermination: true,
+        }),
+      }],
+    });
+
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
+      vpc: this.vpc,
+      vpcSubnets,
+      minCapacity: cfg.minCapacity,
+      maxCapacity: cfg.maxCapacity,
+      capacityRebalance: true,
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      defaultInstanceWarmup: cfg.instanceWarmup,
+      mixedInstancesPolicy: {
+        launchTemplate: this.launchTemplate,
+        instancesDistribution: {
+          onDemandBaseCapacity: cfg.onDemandBaseCapacity,
+          onDemandPercentageAboveBaseCapacity: cfg.onDemandPercentageAboveBaseCapacity,
+          onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.LOWEST_PRICE,
+          spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+        },
+        launchTemplateOverrides: [{ instanceRequirements: instanceRequirements(cfg, props) }],
+      },
+    });
+    this.autoScalingGroup.addLifecycleHook('DrainHook', {
+      lifecycleHookName: DRAIN_LIFECYCLE_HOOK_NAME,
+      lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
+      heartbeatTimeout: cfg.drainTimeout,
+      defaultResult: autoscaling.DefaultResult.CONTINUE,
+    });
+
+    new WorkerPermissions(this, 'WorkerPermissions', {
+      role,
+      bucket: this.bucket,
+      inputPrefix: cfg.inputPrefix,
+      outputPrefix: cfg.outputPrefix,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      autoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
+      metricsNamespace: cfg.metricsNamespace,
+      assets: handler.asset ? [runtimeBundle, handler.asset] : [runtimeBundle],
+    });
+
+    this.scaling = new BacklogScaling(this, 'Scaling', {
+      autoScalingGroup: this.autoScalingGroup,
+      queue: this.queue,
+      targetBacklogPerInstance: cfg.backlogPerInstanceTarget,
+      instanceWarmup: cfg.instanceWarmup,
+      scaleToZeroAfter: cfg.scaleToZeroAfter,
+    });
+
+    this.metrics = new FleetMetricFactory({
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      autoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
+      namespace: cfg.metricsNamespace,
+      fleetName: this.fleetName,
+    });
+    const monitoring = new FleetMonitoring(this, 'Monitoring', {
+      metrics: this.metrics,
+      acceptableLatency: cfg.acceptableLatency,
+      backlogPerInstanceTarget: cfg.backlogPerInstanceTarget,
+      dashboardName: props.dashboardName,
+    });
+    this.dashboard = monitoring.dashboard;
+    this.deadLetterQueueAlarm = monitoring.deadLetterQueueAlarm;
+    this.oldestMessageAlarm = monitoring.oldestMessageAlarm;
+  }
+
+  /** Lets `grantee` upload objects under the input prefix (which triggers processing). */
+  public grantUpload(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${this.inputPrefix}*`)] });
+  }
+
+  /** Lets `grantee` read the outputs under the output prefix. */
+  public grantReadOutputs(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(`${this.outputPrefix}*`)] });
+  }
+
+  /** Messages waiting in the work queue (maximum per minute). */
+  public metricMessagesVisible(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.messagesVisible(options);
+  }
+
+  /** Messages being processed (received, not yet deleted). */
+  public metricMessagesInFlight(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.messagesInFlight(options);
+  }
+
+  /** Backlog: waiting plus in-flight messages. */
+  public metricBacklog(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+    return this.metrics.backlog(options);
+  }
+
+  /** The scaling metric: backlog ÷ in-service instances (0 instances count as 1). */
+  public metricBacklogPerInstance(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+    return this.metrics.backlogPerInstance(options);
+  }
+
+  /** Instances in service. */
+  public metricInServiceInstances(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.groupMetric('GroupInServiceInstances', options);
+  }
+
+  /** Age of the oldest waiting message, in seconds. */
+  public metricAgeOfOldestMessage(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.ageOfOldestMessage(options);
+  }
+
+  /** Messages in the dead-letter queue. */
+  public metricDeadLetterQueueDepth(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.deadLetterQueueDepth(options);
+  }
+
+  /** Objects processed and written (runtime metric `ImagesProcessed`, Sum). */
+  public metricImagesProcessed(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.runtimeMetric('ImagesProcessed', 'Sum', options);
+  }
+
+  /** Failed jobs of every kind (runtime metric `JobFailures`, summed over `Kind`). */
+  public metricJobFailures(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+    return this.metrics.jobFailures(options);
+  }
+
+  /** Processing time per job in milliseconds (runtime metric `ProcessingTime`, p90 by default). */
+  public metricProcessingTime(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.runtimeMetric('ProcessingTime', 'p90', options);
+  }
+
+  /** Percentage of in-service instance time with at least one job in flight (from `BusyTime`). */
+  public metricUtilization(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+    return this.metrics.utilization(options);
+  }
+
+  /** The default VPC: public subnets only, so an idle fleet costs nothing (see docs/networking.md). */
+  private createIdleFreeVpc(): ec2.IVpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 3,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+      // Free: keeps S3 traffic (inputs, outputs, the bundle) on the AWS network.
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+    });
+    const flowLogGroup = new logs.LogGroup(this, 'VpcFlowLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    // Rejected traffic only: the security-relevant part, and no cost while idle.
+    vpc.addFlowLog('RejectedTraffic', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+    return vpc;
+  }
+}
+
+function instanceRequirements(
+  cfg: ResolvedFleetProps,
+  props: QueueDrivenSpotWorkerFleetProps,
+): autoscaling.CfnAutoScalingGroup.InstanceRequirementsProperty {
+  return {
+    cpuManufacturers: ['amazon-web-services'],
+    instanceGenerations: ['current'],
+    vCpuCount: { min: cfg.minVCpus, max: cfg.maxVCpus },
+    memoryMiB: { min: cfg.minMemoryMiB, max: cfg.maxMemoryMiB },
+    burstablePerformance: cfg.allowBurstableInstances ? 'included' : 'excluded',
+    bareMetal: 'excluded',
+    acceleratorCount: { max: 0 },
+    allowedInstanceTypes: props.allowedInstanceTypes,
+    excludedInstanceTypes: props.excludedInstanceTypes,
+  };
+}
+
+function validateRuntimeEnvironment(env: { [name: string]: string }): Record<string, string> {
+  for (const [key, value] of Object.entries(env)) {
+    if (OWNED_ENV.has(key)) {
+      throw new Error(`runtimeEnvironment must not set ${key}: the construct sets it from its props. Use the matching prop instead.`);
+    }
+    if (!/^SPOT_WORKER_[A-Z0-9_]+$/.test(key)) {
+      throw new Error(`runtimeEnvironment key '${key}' is not a runtime variable: keys start with SPOT_WORKER_ (see docs/architecture.md).`);
+    }
+    if (!Token.isUnresolved(value) && /[\r\n\0]/.test(value)) {
+      throw new Error(`runtimeEnvironment ${key} contains a line break; values must be single-line.`);
+    }
+  }
+  return env;
+}

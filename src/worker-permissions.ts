@@ -1,0 +1,86 @@
+import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface WorkerPermissionsProps {
+  readonly role: iam.IRole;
+  readonly bucket: s3.IBucket;
+  readonly inputPrefix: string;
+  readonly outputPrefix: string;
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly autoScalingGroupName: string;
+  readonly metricsNamespace: string;
+  readonly assets: s3_assets.Asset[];
+}
+
+/**
+ * Everything the worker runtime may do, and nothing more: its own policy (not the role's default
+ * policy, so the group can be referenced without a dependency cycle through the launch template).
+ * Every wildcard resource that remains is explained in docs/iam.md.
+ */
+export class WorkerPermissions extends Construct {
+  public readonly policy: iam.Policy;
+
+  constructor(scope: Construct, id: string, props: WorkerPermissionsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'ReadInputs',
+        actions: ['s3:GetObject'],
+        resources: [props.bucket.arnForObjects(`${props.inputPrefix}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteOutputs',
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [props.bucket.arnForObjects(`${props.outputPrefix}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ConsumeWorkQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [props.queue.queueArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DeadLetterPermanentFailures',
+        actions: ['sqs:SendMessage'],
+        resources: [props.deadLetterQueue.queueArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProtectAndDrainOwnGroup',
+        actions: ['autoscaling:SetInstanceProtection', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
+        resources: [stack.formatArn({
+          service: 'autoscaling',
+          resource: 'autoScalingGroup',
+          // The group's ARN contains a generated UUID that CloudFormation does not expose.
+          resourceName: `*:autoScalingGroupName/${props.autoScalingGroupName}`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PublishFleetMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        // PutMetricData supports no resource-level permissions; the namespace condition scopes it.
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': props.metricsNamespace } },
+      }),
+    ];
+    if (props.assets.length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'DownloadRuntimeAndHandler',
+        actions: ['s3:GetObject'],
+        resources: props.assets.map((a) => `arn:${Aws.PARTITION}:s3:::${a.s3BucketName}/${a.s3ObjectKey}`),
+      }));
+    }
+    this.policy = new iam.Policy(this, 'Policy', { statements, roles: [props.role] });
+
+    // Customer-managed keys of brought-your-own resources.
+    props.bucket.encryptionKey?.grantDecrypt(props.role);
+    props.bucket.encryptionKey?.grantEncrypt(props.role);
+    props.queue.encryptionMasterKey?.grantDecrypt(props.role);
+    props.deadLetterQueue.encryptionMasterKey?.grantEncrypt(props.role);
+  }
+}
