@@ -101,15 +101,12 @@ describeWithPeers(['AEMM_BIN'], 'IMDSv2 watcher against amazon-ec2-metadata-mock
     expect(logger.entries.find((e) => e.message === 'interruption notice')?.fields).toMatchObject({ kind: 'spot-interruption', action: 'terminate' });
   });
 
-  test('rebalance recommendation: reported once, deadline two minutes out (no Spot notice yet)', async () => {
+  test('rebalance recommendation: reported once, without a deadline (the run loop applies its drain timeout)', async () => {
     mock = await startMetadataMock(['spot', '-d', '3600', '--rebalance-delay-sec', '1']);
     const { notices } = watch(mock.endpoint);
 
     const first = await waitUntil('rebalance recommendation', () => notices[0]);
-    expect(first.notice.kind).toBe('rebalance-recommendation');
-    const lead = first.notice.deadline!.getTime() - first.at;
-    expect(lead).toBeGreaterThan(110_000);
-    expect(lead).toBeLessThanOrEqual(120_000);
+    expect(first.notice).toEqual({ kind: 'rebalance-recommendation' });
 
     await sleep(POLL_MS * 6);
     expect(notices.map((n) => n.notice.kind)).toEqual(['rebalance-recommendation']);

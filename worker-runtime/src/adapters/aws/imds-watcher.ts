@@ -166,9 +166,11 @@ export class ImdsInterruptionWatcher implements InterruptionSource {
     if (rebalance.status === 'rejected') {
       errors.push(rebalance.reason);
     } else if (rebalance.value) {
-      // No hard deadline: the instance cannot be reclaimed sooner than a Spot notice's
-      // two minutes, and no notice was seen in this poll.
-      this.report({ kind: 'rebalance-recommendation', deadline: new Date(now + SPOT_WARNING_MS) }, { noticeTime: rebalance.value.noticeTime?.toISOString() });
+      // No deadline: EC2 gives none, and the instance cannot be reclaimed sooner than a Spot
+      // notice's two minutes after one appears. The run loop bounds the drain with its own
+      // drain timeout (SPOT_WORKER_DRAIN_TIMEOUT_SECONDS), and a Spot notice that follows
+      // brings the deadline forward.
+      this.report({ kind: 'rebalance-recommendation' }, { noticeTime: rebalance.value.noticeTime?.toISOString() });
     }
     this.noteHealth(errors);
   }
