@@ -1,0 +1,342 @@
+/**
+ * A durable work queue in a folder, with SQS semantics, safe for several processes at once.
+ *
+ * Every message is ONE file in `<dir>/messages/`, named `<id>.<receiveCount>.<token>.msg`;
+ * its content (id, body, attributes, send time) is written once and never changed. All state
+ * lives in the file's name and its modification time:
+ *  - receive count and current receipt handle are in the name (the handle IS the name);
+ *  - the time the message becomes visible again is the file's mtime.
+ * Every state change is a single atomic `rename`, `utimes` or `unlink`, so at most one process
+ * wins a race and a process killed at any instant leaves every message either visible, in
+ * flight (it reappears when its visibility ends) or deleted — never lost, never half-written.
+ *
+ * Receiving moves the mtime to the end of the visibility timeout BEFORE renaming to the new
+ * handle, so a message is never seen as visible under its new name. A delete or visibility
+ * change with a handle that is no longer current (another receiver took the message after its
+ * visibility ended) fails, as SQS does for a message received again.
+ */
+import { randomBytes } from 'crypto';
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import type { DeadLetterReason, DeleteEntry, DeleteResult, QueueMessage, ReceiveOptions, WorkQueue } from '../../core/ports';
+
+/** SQS's limits, enforced so local mode fails where SQS would. */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+export const MAX_WAIT_SECONDS = 20;
+export const MAX_BATCH = 10;
+
+/** The SQS API actions a call corresponds to (for the billed-requests estimate). */
+export type QueueAction = 'SendMessage' | 'ReceiveMessage' | 'DeleteMessageBatch' | 'ChangeMessageVisibility' | 'GetQueueAttributes';
+
+export interface FileQueueOptions {
+  /** The queue's folder (created if missing). */
+  readonly dir: string;
+  /** @default 30 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Where messages go once received `maxReceiveCount` times without being deleted. */
+  readonly deadLetterQueue?: FileQueue;
+  /** @default 5 (the construct's redrive default) */
+  readonly maxReceiveCount?: number;
+  /** How often a long poll looks for new messages. @default 50 ms */
+  readonly pollIntervalMs?: number;
+  /** Called once per API-equivalent request (SQS bills per request). */
+  readonly onRequest?: (action: QueueAction) => void;
+}
+
+export interface SendOptions {
+  readonly attributes?: Record<string, string>;
+  /** Like SQS DelaySeconds. */
+  readonly delaySeconds?: number;
+}
+
+/** A message as stored, for inspection (DLQ listing, tests). */
+export interface StoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly attributes: Record<string, string>;
+  readonly sentAt: number;
+  readonly receiveCount: number;
+  /** Epoch ms from which the message is visible. */
+  readonly visibleAt: number;
+}
+
+export interface QueueStats {
+  /** ApproximateNumberOfMessages */
+  readonly visible: number;
+  /** ApproximateNumberOfMessagesNotVisible */
+  readonly inFlight: number;
+}
+
+interface MessageFile {
+  readonly messageId: string;
+  readonly body: string;
+  readonly attributes: Record<string, string>;
+  readonly sentAt: number;
+}
+
+const NAME = /^([0-9a-z]+-[0-9a-f]+)\.(\d+)\.([0-9a-z]+)\.msg$/;
+
+/** Thrown for calls SQS would reject (bad handle, limits). */
+export class QueueError extends Error {
+  constructor(public readonly code: string, message: string) {
+    super(message);
+    this.name = 'QueueError';
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+let sequence = 0;
+
+/** Sortable by send time, unique across processes. */
+function newMessageId(now: number): string {
+  sequence = (sequence + 1) % 0xffff;
+  return `${now.toString(36).padStart(9, '0')}-${sequence.toString(16).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+export class FileQueue implements WorkQueue {
+  readonly dir: string;
+  private readonly messagesDir: string;
+  private readonly tmpDir: string;
+  private readonly visibilitySeconds: number;
+  private readonly maxReceiveCount: number;
+  private readonly pollIntervalMs: number;
+  private readonly deadLetterQueue?: FileQueue;
+  private readonly onRequest?: (action: QueueAction) => void;
+
+  constructor(options: FileQueueOptions) {
+    this.dir = path.resolve(options.dir);
+    this.messagesDir = path.join(this.dir, 'messages');
+    this.tmpDir = path.join(this.dir, 'tmp');
+    this.visibilitySeconds = options.visibilityTimeoutSeconds ?? 30;
+    this.maxReceiveCount = options.maxReceiveCount ?? 5;
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.deadLetterQueue = options.deadLetterQueue;
+    this.onRequest = options.onRequest;
+    if (!(this.visibilitySeconds >= 0 && this.visibilitySeconds <= MAX_VISIBILITY_SECONDS)) {
+      throw new QueueError('InvalidParameterValue', `visibility timeout ${this.visibilitySeconds} s must be 0..${MAX_VISIBILITY_SECONDS}`);
+    }
+    if (!(Number.isInteger(this.maxReceiveCount) && this.maxReceiveCount >= 1 && this.maxReceiveCount <= 1000)) {
+      throw new QueueError('InvalidParameterValue', `maxReceiveCount ${this.maxReceiveCount} must be a whole number 1..1000`);
+    }
+  }
+
+  /** Creates the folders. Idempotent; every process calls it before use. */
+  async init(): Promise<this> {
+    await fsp.mkdir(this.messagesDir, { recursive: true });
+    await fsp.mkdir(this.tmpDir, { recursive: true });
+    await this.deadLetterQueue?.init();
+    return this;
+  }
+
+  async visibilityTimeoutSeconds(): Promise<number> {
+    return this.visibilitySeconds;
+  }
+
+  /** SendMessage: durable once it returns (file and folder entry fsynced). */
+  async send(body: string, options: SendOptions = {}): Promise<string> {
+    this.count('SendMessage');
+    const now = Date.now();
+    const id = newMessageId(now);
+    await this.writeMessage(`${id}.0.${randomBytes(4).toString('hex')}.msg`, {
+      messageId: id,
+      body,
+      attributes: options.attributes ?? {},
+      sentAt: now,
+    }, now + (options.delaySeconds ?? 0) * 1000);
+    return id;
+  }
+
+  async receive(options: ReceiveOptions): Promise<QueueMessage[]> {
+    this.count('ReceiveMessage');
+    const max = options.maxMessages;
+    if (!(Number.isInteger(max) && max >= 1 && max <= MAX_BATCH)) {
+      throw new QueueError('InvalidParameterValue', `maxMessages ${max} must be 1..${MAX_BATCH}`);
+    }
+    const wait = options.waitTimeSeconds;
+    if (!(wait >= 0 && wait <= MAX_WAIT_SECONDS)) {
+      throw new QueueError('InvalidParameterValue', `waitTimeSeconds ${wait} must be 0..${MAX_WAIT_SECONDS}`);
+    }
+    const deadline = Date.now() + wait * 1000;
+    for (;;) {
+      const got = await this.tryReceive(max);
+      const left = deadline - Date.now();
+      if (got.length > 0 || left <= 0 || options.signal?.aborted) return got;
+      await sleep(Math.min(this.pollIntervalMs, left), options.signal);
+    }
+  }
+
+  async deleteBatch(entries: ReadonlyArray<DeleteEntry>): Promise<DeleteResult> {
+    this.count('DeleteMessageBatch');
+    if (entries.length < 1 || entries.length > MAX_BATCH) {
+      throw new QueueError('TooManyEntriesInBatchRequest', `a batch holds 1..${MAX_BATCH} entries, got ${entries.length}`);
+    }
+    const failed: Array<{ id: string; code: string; message: string }> = [];
+    for (const entry of entries) {
+      if (!NAME.test(entry.receiptHandle)) {
+        failed.push({ id: entry.id, code: 'ReceiptHandleIsInvalid', message: 'not a receipt handle of this queue' });
+        continue;
+      }
+      try {
+        await fsp.unlink(path.join(this.messagesDir, entry.receiptHandle));
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+        failed.push({ id: entry.id, code: 'ReceiptHandleIsInvalid', message: 'the message was deleted or received again since this handle was issued' });
+      }
+    }
+    return { failed };
+  }
+
+  async changeVisibility(receiptHandle: string, timeoutSeconds: number): Promise<void> {
+    this.count('ChangeMessageVisibility');
+    if (!(timeoutSeconds >= 0 && timeoutSeconds <= MAX_VISIBILITY_SECONDS)) {
+      throw new QueueError('InvalidParameterValue', `visibility timeout ${timeoutSeconds} s must be 0..${MAX_VISIBILITY_SECONDS}`);
+    }
+    if (!NAME.test(receiptHandle)) throw new QueueError('ReceiptHandleIsInvalid', 'not a receipt handle of this queue');
+    const until = new Date(Date.now() + timeoutSeconds * 1000);
+    try {
+      await fsp.utimes(path.join(this.messagesDir, receiptHandle), until, until);
+    } catch (err) {
+      if (isMissing(err)) throw new QueueError('MessageNotInflight', 'the message was deleted or received again since this handle was issued');
+      throw err;
+    }
+  }
+
+  async sendToDeadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void> {
+    if (!this.deadLetterQueue) throw new QueueError('NoDeadLetterQueue', 'this queue has no dead-letter queue');
+    this.count('SendMessage');
+    const attributes: Record<string, string> = {
+      FailureKind: reason.kind,
+      FailureReason: reason.message.slice(0, 1024),
+      OriginalMessageId: message.messageId,
+      OriginalReceiveCount: String(message.receiveCount),
+    };
+    if (reason.key !== undefined) attributes.SourceKey = reason.key;
+    if (reason.bucket !== undefined) attributes.SourceBucket = reason.bucket;
+    // Named after the original message: a retry after a crash replaces the entry instead of duplicating it.
+    await this.deadLetterQueue.writeMessage(`${message.messageId}.0.dlq.msg`, {
+      messageId: message.messageId,
+      body: message.body,
+      attributes,
+      sentAt: message.sentAt ?? Date.now(),
+    }, Date.now());
+  }
+
+  /** GetQueueAttributes (approximate counts), what the scaler reads. */
+  async stats(): Promise<QueueStats> {
+    this.count('GetQueueAttributes');
+    const now = Date.now();
+    let visible = 0;
+    let inFlight = 0;
+    for (const name of await this.names()) {
+      try {
+        const st = await fsp.stat(path.join(this.messagesDir, name));
+        if (st.mtimeMs <= now) visible++;
+        else inFlight++;
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+    }
+    return { visible, inFlight };
+  }
+
+  /** Every message with its state, oldest first (no request counted: an inspection, not an API call). */
+  async list(): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = [];
+    for (const name of await this.names()) {
+      const m = NAME.exec(name)!;
+      try {
+        const file = path.join(this.messagesDir, name);
+        const [st, raw] = await Promise.all([fsp.stat(file), fsp.readFile(file, 'utf8')]);
+        const content = JSON.parse(raw) as MessageFile;
+        out.push({ ...content, receiveCount: Number(m[2]), visibleAt: st.mtimeMs });
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+    }
+    return out;
+  }
+
+  private count(action: QueueAction): void {
+    this.onRequest?.(action);
+  }
+
+  private async names(): Promise<string[]> {
+    const all = await fsp.readdir(this.messagesDir);
+    return all.filter((n) => NAME.test(n)).sort();
+  }
+
+  /** Write-then-rename: a reader never sees a partial message, a crash leaves only a temp file. */
+  private async writeMessage(name: string, content: MessageFile, visibleAt: number): Promise<void> {
+    const tmp = path.join(this.tmpDir, `${name}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(content));
+      const at = new Date(visibleAt);
+      await fh.utimes(at, at);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, path.join(this.messagesDir, name));
+    await this.syncDir(this.messagesDir);
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    const fh = await fsp.open(dir, 'r');
+    try {
+      await fh.sync();
+    } catch {
+      // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async tryReceive(max: number): Promise<QueueMessage[]> {
+    const got: QueueMessage[] = [];
+    const now = Date.now();
+    for (const name of await this.names()) {
+      if (got.length >= max) break;
+      const m = NAME.exec(name)!;
+      const [, id, countText] = m;
+      const receiveCount = Number(countText);
+      const file = path.join(this.messagesDir, name);
+      try {
+        const st = await fsp.stat(file);
+        if (st.mtimeMs > now) continue;
+        if (this.deadLetterQueue && receiveCount >= this.maxReceiveCount) {
+          // Redrive, as SQS does when a message would be received more than maxReceiveCount times.
+          // The name (with its receive count) moves along; no reason attribute: it is the backstop.
+          await fsp.rename(file, path.join(this.deadLetterQueue.messagesDir, name));
+          continue;
+        }
+        const handle = `${id}.${receiveCount + 1}.${randomBytes(8).toString('hex')}.msg`;
+        const until = new Date(now + this.visibilitySeconds * 1000);
+        await fsp.utimes(file, until, until);
+        await fsp.rename(file, path.join(this.messagesDir, handle));
+        const content = JSON.parse(await fsp.readFile(path.join(this.messagesDir, handle), 'utf8')) as MessageFile;
+        got.push({ messageId: content.messageId, receiptHandle: handle, body: content.body, receiveCount: receiveCount + 1, sentAt: content.sentAt });
+      } catch (err) {
+        // Another process took, deleted or re-received it first: not ours.
+        if (!isMissing(err)) throw err;
+      }
+    }
+    return got;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * A bucket that is a folder: object `a/b.jpg` is the file `<root>/a/b.jpg`. Writes are atomic
+ * (temp file, then rename), so a reader never sees half a PDF. A write under the notification
+ * prefix with a matching suffix raises an S3-shaped `ObjectCreated:Put` event into the queue,
+ * as the construct's bucket notification does.
+ */
+import { createHash, randomBytes } from 'crypto';
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import { objectCreatedNotification } from './s3-notification';
+import { ObjectGoneError } from '../../core/errors';
+import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports';
+
+/** Where events go: the work queue (only `send` is needed). */
+export interface EventTarget {
+  send(body: string): Promise<string>;
+}
+
+export interface BucketNotification {
+  readonly target: EventTarget;
+  /** e.g. `uploads/` */
+  readonly prefix: string;
+  /** Case-sensitive, as S3's filter rules are. @default the construct's: .jpg .jpeg .JPG .JPEG */
+  readonly suffixes?: readonly string[];
+  /** @default 'local-uploads' */
+  readonly configurationId?: string;
+}
+
+export interface LocalBucketOptions {
+  readonly name: string;
+  /** The folder holding the objects. */
+  readonly root: string;
+  /** Folder for temp files and object metadata (outside `root`, so it never looks like an object). */
+  readonly stateDir: string;
+  readonly notification?: BucketNotification;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+}
+
+export const DEFAULT_SUFFIXES: readonly string[] = ['.jpg', '.jpeg', '.JPG', '.JPEG'];
+
+/** Keys the folder can represent: no empty, `.` or `..` segments, no backslashes or NULs. */
+export function validateKey(key: string): void {
+  const bad = key === '' || key.length > 1024 || /[\\\0]/.test(key)
+    || key.split('/').some((s) => s === '' || s === '.' || s === '..');
+  if (bad) {
+    throw new Error(`object key ${JSON.stringify(key)} cannot be stored in a local bucket: use '/'-separated names without empty, '.' or '..' parts`);
+  }
+}
+
+export class LocalBucket implements ObjectStore {
+  readonly name: string;
+  readonly root: string;
+  private readonly tmpDir: string;
+  private readonly metaDir: string;
+  private readonly region: string;
+  private readonly notification?: BucketNotification;
+
+  constructor(options: LocalBucketOptions) {
+    this.name = options.name;
+    this.root = path.resolve(options.root);
+    this.tmpDir = path.join(path.resolve(options.stateDir), 'tmp');
+    this.metaDir = path.join(path.resolve(options.stateDir), 'meta');
+    this.region = options.region ?? 'us-east-1';
+    this.notification = options.notification;
+  }
+
+  async init(): Promise<this> {
+    await Promise.all([this.root, this.tmpDir, this.metaDir].map((d) => fsp.mkdir(d, { recursive: true })));
+    return this;
+  }
+
+  /** The file holding an object. */
+  pathOf(key: string): string {
+    validateKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async getObject(bucket: string, key: string): Promise<StoredObject> {
+    this.checkBucket(bucket);
+    let body: Buffer;
+    try {
+      body = await fsp.readFile(this.pathOf(key));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') throw new ObjectGoneError(bucket, key);
+      throw err;
+    }
+    let contentType: string | undefined;
+    try {
+      contentType = (JSON.parse(await fsp.readFile(this.metaPathOf(key), 'utf8')) as { contentType?: string }).contentType;
+    } catch {
+      contentType = undefined;
+    }
+    return { body, etag: `"${md5(body)}"`, contentType };
+  }
+
+  async putObject(bucket: string, key: string, body: Uint8Array, options: PutOptions): Promise<void> {
+    this.checkBucket(bucket);
+    const file = this.pathOf(key);
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    const metaFile = this.metaPathOf(key);
+    await fsp.mkdir(path.dirname(metaFile), { recursive: true });
+    await this.atomicWrite(metaFile, JSON.stringify({ contentType: options.contentType, metadata: options.metadata }));
+    await this.atomicWrite(file, body);
+    const n = this.notification;
+    if (n && key.startsWith(n.prefix) && (n.suffixes ?? DEFAULT_SUFFIXES).some((s) => key.endsWith(s))) {
+      await n.target.send(objectCreatedNotification({
+        bucket: this.name,
+        key,
+        size: body.byteLength,
+        etag: md5(body),
+        region: this.region,
+        configurationId: n.configurationId ?? 'local-uploads',
+      }));
+    }
+  }
+
+  /** The metadata stored with an object (the run loop links outputs to their source this way). */
+  async metadataOf(key: string): Promise<Record<string, string> | undefined> {
+    try {
+      return (JSON.parse(await fsp.readFile(this.metaPathOf(key), 'utf8')) as { metadata?: Record<string, string> }).metadata;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keys under a prefix, sorted. */
+  async list(prefix = ''): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries: import('fs').Dirent[];
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const key = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(path.join(dir, e.name), key);
+        else if (e.isFile() && key.startsWith(prefix)) out.push(key);
+      }
+    };
+    await walk(this.root, '');
+    return out.sort();
+  }
+
+  private metaPathOf(key: string): string {
+    validateKey(key);
+    return path.join(this.metaDir, ...key.split('/')) + '.json';
+  }
+
+  private checkBucket(bucket: string): void {
+    if (bucket !== this.name) throw new Error(`local mode has one bucket, '${this.name}'; got '${bucket}'`);
+  }
+
+  private async atomicWrite(file: string, data: Uint8Array | string): Promise<void> {
+    const tmp = path.join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    await fsp.writeFile(tmp, data);
+    await fsp.rename(tmp, file);
+  }
+}
+
+function md5(body: Uint8Array): string {
+  return createHash('md5').update(body).digest('hex');
+}

@@ -1,0 +1,458 @@
+/**
+ * A whole local run: the bucket (a folder) receives the images and raises S3-shaped events into
+ * the file queue; the fleet of worker processes is scaled by the construct's policy replayed on
+ * compressed time; Spot interruptions (and, for chaos tests, SIGKILLs) are injected; at the end
+ * the report and chart are written. Returns the report and the exit code.
+ */
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import { renderChart, TimelineSample } from './chart';
+import { defaultWorkerEntry, FleetWorker, LocalFleet, WorkerEntry } from './fleet';
+import { ProgressDisplay } from './progress';
+import { DeadLetterEntry, LocalReport, renderMarkdown, ScalingEvent, summaryLine } from './report';
+import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy } from './scaler';
+import { LOCAL_CONFIG_ENV, LocalWorkerConfig, runLayout } from './worker-config';
+import { FileQueue, QueueAction } from '../adapters/local/file-queue';
+import { DEFAULT_SUFFIXES, LocalBucket } from '../adapters/local/local-bucket';
+import { decodeS3Key } from '../core/s3-event';
+
+export interface LocalRunOptions {
+  /** Folder of images to upload; with `watch`, also watched for new files. */
+  readonly images?: string;
+  readonly out: string;
+  /** First word of the last line: `demo` or `local`. @default 'local' */
+  readonly label?: string;
+  /** @default 4 */
+  readonly maxWorkers?: number;
+  /** Jobs in flight per worker. @default 1 */
+  readonly concurrency?: number;
+  /** Seconds between injected Spot interruptions. @default none */
+  readonly interruptEvery?: number;
+  /** Chaos: seconds between SIGKILLs of a random worker. @default none */
+  readonly killEvery?: number;
+  /** Seed of the random choices (which worker, jitter). @default 1 */
+  readonly seed?: number;
+  readonly watch?: boolean;
+  /** Time compression: 1 CloudWatch minute = 60 / timeScale local seconds. @default 60 */
+  readonly timeScale?: number;
+  /** The construct's props, in seconds. @default 300 and 10 */
+  readonly acceptableLatencySeconds?: number;
+  readonly expectedProcessingSeconds?: number;
+  /** In CloudWatch minutes (compressed). @default 15 */
+  readonly scaleToZeroAfterMinutes?: number;
+  /** @default 3 */
+  readonly warmupMinutes?: number;
+  /** Real seconds. @default 30 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Gives up (exit 1) after this many seconds without finishing. @default 1800 */
+  readonly timeoutSeconds?: number;
+  readonly validateDecode?: boolean;
+  /** A JS module exporting a Handler (instead of image → PDF). */
+  readonly handlerModule?: string;
+  /** @default process.stdout */
+  readonly stdout?: NodeJS.WritableStream;
+  /** @default stdout.isTTY */
+  readonly tty?: boolean;
+  /** Ends a watch (tests); SIGINT/SIGTERM do the same from a terminal. */
+  readonly signal?: AbortSignal;
+  /** @default the compiled worker-process module next to this one */
+  readonly workerEntry?: WorkerEntry;
+}
+
+export interface LocalRunResult {
+  readonly report: LocalReport;
+  readonly exitCode: number;
+}
+
+const BUCKET = 'local-bucket';
+const INPUT_PREFIX = 'uploads/';
+const OUTPUT_PREFIX = 'processed/';
+const MARKER = '.spot-worker-local-run';
+
+/** Small seeded PRNG (Park–Miller): reproducible chaos. */
+export function seededRandom(seed: number): () => number {
+  let state = (Math.floor(Math.abs(seed)) % 2147483646) + 1;
+  return () => {
+    state = (state * 48271) % 2147483647;
+    return (state - 1) / 2147483646;
+  };
+}
+
+/** The output of an input key: `<output prefix><key relative to input prefix><extension>`. */
+function hasOutput(outputs: ReadonlySet<string>, inputKey: string): boolean {
+  const stem = OUTPUT_PREFIX + inputKey.slice(INPUT_PREFIX.length);
+  if (outputs.has(stem + '.pdf')) return true;
+  for (const o of outputs) {
+    if (o.startsWith(stem) && /^\.[A-Za-z0-9_-]{1,16}$/.test(o.slice(stem.length))) return true;
+  }
+  return false;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Refuses to write into a folder that is not empty and not a previous local run; clears a previous run. */
+async function prepareOut(out: string): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = await fsp.readdir(out);
+  } catch {
+    entries = [];
+  }
+  if (entries.length > 0 && !entries.includes(MARKER)) {
+    throw new Error(`--out ${out} is not empty and not a previous local run: choose a new or empty folder`);
+  }
+  for (const e of ['bucket', 'state', 'logs', 'report.json', 'report.md', 'chart.svg']) {
+    await fsp.rm(path.join(out, e), { recursive: true, force: true });
+  }
+  await fsp.mkdir(out, { recursive: true });
+  await fsp.writeFile(path.join(out, MARKER), 'created by spot-worker local; the folder is cleared on the next run\n');
+}
+
+/** Files under a folder, relative, '/'-separated, sorted. */
+async function walk(root: string): Promise<Array<{ rel: string; size: number; mtimeMs: number }>> {
+  const out: Array<{ rel: string; size: number; mtimeMs: number }> = [];
+  const visit = async (dir: string, rel: string): Promise<void> => {
+    let entries: import('fs').Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {await visit(full, r);} else if (e.isFile()) {
+        try {
+          const st = await fsp.stat(full);
+          out.push({ rel: r, size: st.size, mtimeMs: st.mtimeMs });
+        } catch {
+          // Vanished between listing and stat.
+        }
+      }
+    }
+  };
+  await visit(root, '');
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+  const label = options.label ?? 'local';
+  const stdout = options.stdout ?? process.stdout;
+  const maxWorkers = options.maxWorkers ?? 4;
+  const concurrency = options.concurrency ?? 1;
+  const timeScale = options.timeScale ?? 60;
+  const minuteMs = 60_000 / timeScale;
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const timeoutMs = (options.timeoutSeconds ?? 1800) * 1000;
+  const random = seededRandom(options.seed ?? 1);
+  const target = backlogPerInstanceTarget(options.acceptableLatencySeconds ?? 300, options.expectedProcessingSeconds ?? 10);
+  const policy: ScalingPolicy = {
+    backlogPerInstanceTarget: target,
+    minCapacity: 0,
+    maxCapacity: maxWorkers,
+    warmupMinutes: options.warmupMinutes ?? 3,
+    scaleToZeroAfterMinutes: options.scaleToZeroAfterMinutes ?? 15,
+  };
+  if (!options.images && !options.watch) throw new Error('give --images <folder> (and/or --watch)');
+  const imagesDir = options.images ? path.resolve(options.images) : undefined;
+  if (imagesDir && !options.watch) {
+    const st = await fsp.stat(imagesDir).catch(() => undefined);
+    if (!st?.isDirectory()) throw new Error(`--images ${options.images} is not a folder`);
+  }
+  if (imagesDir && options.watch) await fsp.mkdir(imagesDir, { recursive: true });
+
+  const layout = runLayout(options.out);
+  await prepareOut(layout.out);
+  const requests: Partial<Record<QueueAction, number>> = {};
+  const addRequests = (counts: Partial<Record<QueueAction, number>>): void => {
+    for (const [a, n] of Object.entries(counts) as Array<[QueueAction, number]>) {
+      if (a !== 'GetQueueAttributes') requests[a] = (requests[a] ?? 0) + n;
+    }
+  };
+  const dlq = await new FileQueue({ dir: layout.deadLetterDir }).init();
+  // S3's SendMessage calls are billed to the queue owner: count them.
+  const eventQueue = await new FileQueue({ dir: layout.queueDir, deadLetterQueue: dlq, onRequest: (a) => addRequests({ [a]: 1 }) }).init();
+  const statsQueue = new FileQueue({ dir: layout.queueDir });
+  const bucket = await new LocalBucket({
+    name: BUCKET,
+    root: layout.bucketRoot,
+    stateDir: layout.bucketStateDir,
+    notification: { target: eventQueue, prefix: INPUT_PREFIX, suffixes: DEFAULT_SUFFIXES },
+  }).init();
+
+  const workerConfig: LocalWorkerConfig = {
+    queueDir: layout.queueDir,
+    deadLetterDir: layout.deadLetterDir,
+    bucketName: BUCKET,
+    bucketRoot: layout.bucketRoot,
+    bucketStateDir: layout.bucketStateDir,
+    inputPrefix: INPUT_PREFIX,
+    outputPrefix: OUTPUT_PREFIX,
+    visibilityTimeoutSeconds,
+    maxReceiveCount,
+    concurrency,
+    timeScale,
+    retryBaseSeconds: Math.max(1, Math.round(10 / timeScale)),
+    validateDecode: options.validateDecode ?? false,
+    handlerModule: options.handlerModule ? path.resolve(options.handlerModule) : undefined,
+    logLevel: 'info',
+  };
+  const fleet = new LocalFleet({
+    entry: options.workerEntry ?? defaultWorkerEntry(),
+    env: { ...process.env, [LOCAL_CONFIG_ENV]: JSON.stringify(workerConfig) },
+    logDir: layout.logDir,
+  });
+  let busySeconds = 0;
+  fleet.on('event', (_w, e) => {
+    if (e.type === 'requests') addRequests(e.counts);
+    if (e.type === 'metrics') for (const d of e.data) if (d.name === 'BusyTime') busySeconds += d.value;
+  });
+
+  const progress = new ProgressDisplay({ label, stream: stdout, tty: options.tty });
+  const fed = new Set<string>();
+  const skipped: string[] = [];
+  const seen = new Map<string, string>();
+  const feed = async (): Promise<void> => {
+    if (!imagesDir) return;
+    for (const f of await walk(imagesDir)) {
+      const sig = `${f.size}:${f.mtimeMs}`;
+      if (seen.get(f.rel) === sig) continue;
+      if (options.watch && seen.get(`pending:${f.rel}`) !== sig) {
+        // Wait until a dropped file stops changing (one poll with the same size and time).
+        seen.set(`pending:${f.rel}`, sig);
+        continue;
+      }
+      seen.set(f.rel, sig);
+      const key = INPUT_PREFIX + f.rel;
+      if (!DEFAULT_SUFFIXES.some((s) => f.rel.endsWith(s))) {
+        if (!skipped.includes(f.rel)) skipped.push(f.rel);
+        continue;
+      }
+      const body = await fsp.readFile(path.join(imagesDir, ...f.rel.split('/')));
+      await bucket.putObject(BUCKET, key, body, { contentType: 'image/jpeg', metadata: {} });
+      fed.add(key);
+    }
+  };
+
+  const start = Date.now();
+  const elapsed = (): number => (Date.now() - start) / 1000;
+  await feed();
+  if (imagesDir && !options.watch) progress.note(`uploaded ${fed.size} image(s) to the local bucket; the queue holds their S3 events`);
+  if (options.watch) progress.note(`watching ${imagesDir ?? '(nothing)'}: drop images there; Ctrl-C ends the run`);
+
+  let stopRequested = false;
+  const onSignal = (): void => { stopRequested = true; };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  options.signal?.addEventListener('abort', onSignal, { once: true });
+
+  let state = initialScalerState(policy);
+  const scalingEvents: ScalingEvent[] = [];
+  const samples: TimelineSample[] = [];
+  const interruptionTimes: number[] = [];
+  const spotDeadlines = new Map<FleetWorker, number>();
+  let interruptionsInjected = 0;
+  let workersKilled = 0;
+  let peakWorkers = 0;
+  let nextMinute = Date.now() + minuteMs;
+  let nextInterrupt = options.interruptEvery ? Date.now() + options.interruptEvery * 1000 : Infinity;
+  const killGap = (): number => (options.killEvery ?? 0) * 1000 * (0.5 + random());
+  let nextKill = options.killEvery ? Date.now() + killGap() : Infinity;
+  let nextFeed = Date.now() + 500;
+  let nextSample = 0;
+  let timedOut = false;
+  let finished = 0;
+
+  const countFinished = async (): Promise<{ pdfs: number; dead: number }> => {
+    const outputs = new Set(await bucket.list(OUTPUT_PREFIX));
+    let pdfs = 0;
+    for (const k of fed) if (hasOutput(outputs, k)) pdfs++;
+    const dead = (await dlq.list()).length;
+    return { pdfs, dead };
+  };
+
+  for (;;) {
+    const now = Date.now();
+    const stats = await statsQueue.stats();
+    if (now >= nextSample) {
+      const c = await countFinished();
+      finished = c.pdfs + c.dead;
+      samples.push({ t: elapsed(), visible: stats.visible, inFlight: stats.inFlight, workers: fleet.live().length, finished });
+      progress.update({
+        images: fed.size,
+        pdfs: c.pdfs,
+        deadLettered: c.dead,
+        backlog: stats.visible + stats.inFlight,
+        workers: fleet.live().length,
+        interruptions: interruptionsInjected,
+        elapsedSeconds: elapsed(),
+      });
+      nextSample = now + 250;
+    }
+
+    // One CloudWatch datapoint per compressed minute, evaluated by the construct's policy.
+    if (now >= nextMinute) {
+      nextMinute += minuteMs;
+      const decision = evaluate(policy, state, { visible: stats.visible, inFlight: stats.inFlight, inService: fleet.inService().length });
+      if (decision.state.desired !== state.desired) {
+        scalingEvents.push({ t: elapsed(), from: state.desired, to: decision.state.desired, reason: decision.reason });
+        progress.note(`desired capacity ${state.desired} → ${decision.state.desired} (${decision.reason}; backlog ${stats.visible} visible, ${stats.inFlight} in flight)`);
+      }
+      state = decision.state;
+    }
+
+    // The group converges on the desired capacity, replacing interrupted or dead workers.
+    const inService = fleet.inService().length;
+    if (!stopRequested || options.watch === false) {
+      for (let i = inService; i < state.desired; i++) fleet.launch();
+      if (inService > state.desired) fleet.scaleIn(inService - state.desired, now + 5 * minuteMs);
+    }
+    peakWorkers = Math.max(peakWorkers, fleet.live().length);
+
+    if (now >= nextInterrupt) {
+      const candidates = fleet.inService();
+      if (candidates.length > 0) {
+        const w = candidates[Math.floor(random() * candidates.length)];
+        const deadline = now + 2 * minuteMs; // the two-minute Spot warning, compressed
+        fleet.interrupt(w, deadline);
+        spotDeadlines.set(w, deadline);
+        interruptionsInjected++;
+        interruptionTimes.push(elapsed());
+        progress.note(`Spot interruption notice to worker ${w.id} (drain within ${(2 * minuteMs / 1000).toFixed(1)} s)`);
+        nextInterrupt = now + options.interruptEvery! * 1000;
+      }
+    }
+    // EC2 reclaims the instance at the deadline whether or not it finished draining.
+    for (const [w, deadline] of spotDeadlines) {
+      if (w.state === 'exited') {spotDeadlines.delete(w);} else if (now > deadline + 1000) {
+        fleet.kill(w);
+        w.cause = 'spot-interruption';
+        spotDeadlines.delete(w);
+      }
+    }
+    if (now >= nextKill) {
+      const live = fleet.live();
+      if (live.length > 0) {
+        const w = live[Math.floor(random() * live.length)];
+        fleet.kill(w);
+        workersKilled++;
+        progress.note(`chaos: SIGKILL worker ${w.id}`);
+      }
+      nextKill = now + killGap();
+    }
+
+    if (options.watch && now >= nextFeed) {
+      await feed();
+      nextFeed = now + 500;
+    }
+
+    const settled = stats.visible + stats.inFlight === 0 && fleet.live().length === 0 && state.desired === 0;
+    if (!options.watch && settled && fed.size > 0 && finished >= fed.size) break;
+    if (!options.watch && settled && fed.size === 0) break;
+    if (options.watch && stopRequested) break;
+    if (!options.watch && stopRequested) break;
+    if (now - start > timeoutMs) {
+      timedOut = true;
+      progress.note(`timed out after ${(timeoutMs / 1000).toFixed(0)} s`);
+      break;
+    }
+    await sleep(100);
+  }
+
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  await fleet.shutdown(Math.max(2000, 5 * minuteMs));
+  progress.finish();
+
+  // Ground truth from the bucket and the DLQ, not from what workers said.
+  const outputs = new Set(await bucket.list(OUTPUT_PREFIX));
+  const deadLetterEntries: DeadLetterEntry[] = (await dlq.list()).map((m) => {
+    let sourceKey = m.attributes.SourceKey;
+    if (!sourceKey) {
+      try {
+        const rec = (JSON.parse(m.body) as { Records?: Array<{ s3?: { object?: { key?: string } } }> }).Records?.[0];
+        sourceKey = rec?.s3?.object?.key ? decodeS3Key(rec.s3.object.key) : '(unparseable event)';
+      } catch {
+        sourceKey = '(unparseable event)';
+      }
+    }
+    return {
+      sourceKey,
+      kind: m.attributes.FailureKind ?? 'max-receives-exceeded',
+      reason: m.attributes.FailureReason ?? `received ${m.receiveCount} times without being deleted (maxReceiveCount ${maxReceiveCount}): redriven by the queue`,
+      receiveCount: Number(m.attributes.OriginalReceiveCount ?? m.receiveCount),
+    };
+  });
+  const deadKeys = new Set(deadLetterEntries.map((e) => e.sourceKey));
+  let pdfs = 0;
+  const unaccounted: string[] = [];
+  for (const k of [...fed].sort()) {
+    if (hasOutput(outputs, k)) pdfs++;
+    else if (!deadKeys.has(k)) unaccounted.push(k);
+  }
+  const end = Date.now();
+  const wallSeconds = (end - start) / 1000;
+  samples.push({ t: wallSeconds, visible: 0, inFlight: 0, workers: fleet.live().length, finished: pdfs + deadLetterEntries.length });
+  const workerSeconds = fleet.workers.reduce((s, w) => s + ((w.endedAt ?? end) - w.startedAt) / 1000, 0);
+  const interruptionsSurvived = fleet.workers.filter((w) => w.cause === 'spot-interruption' && w.exitCode === 0 && w.drained).length;
+  const total = Object.values(requests).reduce((s, n) => s + (n ?? 0), 0);
+  const report: LocalReport = {
+    label,
+    images: fed.size,
+    pdfs,
+    deadLetterEntries,
+    unaccounted,
+    skippedFiles: skipped,
+    wallSeconds,
+    imagesPerSecond: wallSeconds > 0 ? (pdfs + deadLetterEntries.length) / wallSeconds : 0,
+    workerSeconds,
+    busySeconds,
+    utilisation: workerSeconds > 0 ? Math.min(1, busySeconds / workerSeconds) : 0,
+    peakWorkers,
+    workersLaunched: fleet.workers.length,
+    interruptionsInjected,
+    interruptionsSurvived,
+    workersKilled,
+    sqsRequests: requests,
+    sqsRequestsTotal: total,
+    scalingEvents,
+    policy: {
+      backlogPerInstanceTarget: target,
+      maxWorkers,
+      concurrency,
+      timeScale,
+      localSecondsPerCloudWatchMinute: minuteMs / 1000,
+      visibilityTimeoutSeconds,
+      maxReceiveCount,
+    },
+    fleetAtZero: fleet.live().length === 0 && state.desired === 0,
+    outDir: layout.out,
+  };
+  await fsp.writeFile(path.join(layout.out, 'report.json'), JSON.stringify({ ...report, timeline: samples, interruptionTimes }, null, 2) + '\n');
+  await fsp.writeFile(path.join(layout.out, 'report.md'), renderMarkdown(report));
+  await fsp.writeFile(path.join(layout.out, 'chart.svg'), renderChart({ title: `spot-worker local: ${label}`, samples, interruptions: interruptionTimes }));
+
+  const rel = path.relative(process.cwd(), layout.out) || '.';
+  const pct = (v: number): string => `${(v * 100).toFixed(0)} %`;
+  stdout.write([
+    '',
+    `images ${report.images} · PDFs ${report.pdfs} (in ${rel}/bucket/${OUTPUT_PREFIX}) · DLQ ${deadLetterEntries.length} · lost ${unaccounted.length}`,
+    ...deadLetterEntries.map((e) => `  DLQ ${e.sourceKey}: ${e.kind}: ${e.reason}`),
+    ...unaccounted.map((k) => `  NOT ACCOUNTED FOR: ${k}`),
+    `wall ${wallSeconds.toFixed(1)} s · ${report.imagesPerSecond.toFixed(2)} images/s · ${workerSeconds.toFixed(1)} worker-seconds · utilisation ${pct(report.utilisation)}`,
+    `peak ${peakWorkers} workers (${fleet.workers.length} launched) · Spot interruptions survived ${interruptionsSurvived}/${interruptionsInjected}`
+      + (workersKilled ? ` · ${workersKilled} SIGKILLed` : '') + ` · fleet at zero: ${report.fleetAtZero ? 'yes' : 'no'}`,
+    `SQS requests that would be billed: ${total} (${Object.entries(requests).map(([a, n]) => `${a} ${n}`).join(', ')})`,
+    `report: ${rel}/report.md, ${rel}/report.json, chart: ${rel}/chart.svg`,
+    summaryLine(report, `${rel}/report.md`),
+    '',
+  ].join('\n'));
+  const exitCode = timedOut || unaccounted.length > 0 ? 1 : 0;
+  return { report, exitCode };
+}

@@ -1,0 +1,131 @@
+/**
+ * The end-of-run report: what went in, what came out, what it cost in worker time and in
+ * (would-be) SQS requests. Rendered as JSON, markdown and the one-line summary printed last.
+ */
+import type { QueueAction } from '../adapters/local/file-queue';
+
+export interface DeadLetterEntry {
+  readonly sourceKey: string;
+  readonly kind: string;
+  readonly reason: string;
+  readonly receiveCount: number;
+}
+
+export interface ScalingEvent {
+  readonly t: number;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
+}
+
+export interface LocalReport {
+  readonly label: string;
+  readonly images: number;
+  readonly pdfs: number;
+  readonly deadLetterEntries: DeadLetterEntry[];
+  /** Images with neither a PDF nor a DLQ entry at the end (must be empty unless interrupted). */
+  readonly unaccounted: string[];
+  /** Files in the input folder the notification filter does not subscribe to. */
+  readonly skippedFiles: string[];
+  readonly wallSeconds: number;
+  readonly imagesPerSecond: number;
+  readonly workerSeconds: number;
+  readonly busySeconds: number;
+  /** busy ÷ (worker-seconds × concurrency) */
+  readonly utilisation: number;
+  readonly peakWorkers: number;
+  readonly workersLaunched: number;
+  readonly interruptionsInjected: number;
+  readonly interruptionsSurvived: number;
+  readonly workersKilled: number;
+  readonly sqsRequests: Partial<Record<QueueAction, number>>;
+  readonly sqsRequestsTotal: number;
+  readonly scalingEvents: ScalingEvent[];
+  readonly policy: {
+    readonly backlogPerInstanceTarget: number;
+    readonly maxWorkers: number;
+    readonly concurrency: number;
+    readonly timeScale: number;
+    readonly localSecondsPerCloudWatchMinute: number;
+    readonly visibilityTimeoutSeconds: number;
+    readonly maxReceiveCount: number;
+  };
+  readonly fleetAtZero: boolean;
+  readonly outDir: string;
+}
+
+/** SQS standard queue price per million requests (us-east-1, after the free tier), for scale. */
+export const SQS_USD_PER_MILLION = 0.4;
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function summaryLine(r: LocalReport, reportPath: string): string {
+  const lost = r.unaccounted.length;
+  return `${r.label}: ${plural(r.images, 'image')}, ${plural(r.pdfs, 'PDF')}, ${plural(r.deadLetterEntries.length, 'DLQ entry', 'DLQ entries')}, `
+    + `${lost} lost · ${r.interruptionsSurvived}/${r.interruptionsInjected} interruptions survived · peak ${plural(r.peakWorkers, 'worker')} · `
+    + `${r.wallSeconds.toFixed(1)} s · report ${reportPath}`;
+}
+
+export function renderMarkdown(r: LocalReport): string {
+  const pct = (v: number): string => `${(v * 100).toFixed(0)} %`;
+  const lines = [
+    `# Local run: ${r.label}`,
+    '',
+    '![backlog, workers and throughput over time](chart.svg)',
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| images | ${r.images} |`,
+    `| PDFs | ${r.pdfs} |`,
+    `| DLQ entries | ${r.deadLetterEntries.length} |`,
+    `| lost (neither PDF nor DLQ) | ${r.unaccounted.length} |`,
+    `| wall time | ${r.wallSeconds.toFixed(1)} s |`,
+    `| throughput | ${r.imagesPerSecond.toFixed(2)} images/s |`,
+    `| worker-seconds | ${r.workerSeconds.toFixed(1)} (busy ${r.busySeconds.toFixed(1)}) |`,
+    `| utilisation | ${pct(r.utilisation)} |`,
+    `| peak workers | ${r.peakWorkers} (launched ${r.workersLaunched}) |`,
+    `| Spot interruptions survived | ${r.interruptionsSurvived} of ${r.interruptionsInjected} injected |`,
+    `| workers killed (SIGKILL) | ${r.workersKilled} |`,
+    `| SQS requests that would be billed | ${r.sqsRequestsTotal} (≈ $${((r.sqsRequestsTotal / 1e6) * SQS_USD_PER_MILLION).toFixed(6)}) |`,
+    `| fleet back at zero | ${r.fleetAtZero ? 'yes' : 'no'} |`,
+    '',
+    '## SQS requests by action',
+    '',
+    '| action | requests |',
+    '| --- | --- |',
+    ...Object.entries(r.sqsRequests).map(([a, n]) => `| ${a} | ${n} |`),
+    '',
+    'Each SendMessage is an S3 event notification (or a move to the DLQ); ReceiveMessage counts long polls, empty ones included.',
+    'GetQueueAttributes calls of the local scaler are not counted: on AWS the scaling policy reads CloudWatch metrics, not the queue.',
+    '',
+    '## Dead-letter queue',
+    '',
+  ];
+  if (r.deadLetterEntries.length === 0) {lines.push('empty');} else {
+    lines.push('| source key | kind | reason | receives |', '| --- | --- | --- | --- |');
+    for (const e of r.deadLetterEntries) lines.push(`| \`${e.sourceKey}\` | ${e.kind} | ${e.reason.replace(/\|/g, '\\|')} | ${e.receiveCount} |`);
+  }
+  if (r.unaccounted.length > 0) {
+    lines.push('', '## Unaccounted images', '', ...r.unaccounted.map((k) => `- \`${k}\``));
+  }
+  if (r.skippedFiles.length > 0) {
+    lines.push('', '## Files not uploaded (suffix not subscribed by the notification)', '', ...r.skippedFiles.map((k) => `- \`${k}\``));
+  }
+  lines.push(
+    '',
+    '## Scaling',
+    '',
+    `Policy: backlog-per-instance target ${r.policy.backlogPerInstanceTarget} (acceptable latency ÷ expected processing time), `
+    + `max ${r.policy.maxWorkers} workers, ${r.policy.concurrency} job(s) per worker; `
+    + `time compressed ×${r.policy.timeScale}: 1 CloudWatch minute = ${r.policy.localSecondsPerCloudWatchMinute} s here. `
+    + `Queue: visibility ${r.policy.visibilityTimeoutSeconds} s, maxReceiveCount ${r.policy.maxReceiveCount}.`,
+    '',
+    '| t (s) | from | to | why |',
+    '| --- | --- | --- | --- |',
+    ...r.scalingEvents.map((e) => `| ${e.t.toFixed(1)} | ${e.from} | ${e.to} | ${e.reason} |`),
+    '',
+  );
+  return lines.join('\n');
+}

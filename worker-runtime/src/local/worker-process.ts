@@ -1,0 +1,78 @@
+/**
+ * One local worker process: the same `Worker` run loop as `spot-worker run` on EC2, wired to the
+ * local adapters (file queue, folder bucket, IPC interruptions, IPC metrics). Started by the
+ * fleet with `child_process.fork`; exits 0 once drained.
+ */
+import { createLocalHandler } from './local-handler';
+import { readLocalWorkerConfig } from './worker-config';
+import { FileQueue, QueueAction } from '../adapters/local/file-queue';
+import { sendToParent } from '../adapters/local/ipc-messages';
+import { LocalBucket } from '../adapters/local/local-bucket';
+import { LocalInstanceControl } from '../adapters/local/local-instance-control';
+import { LocalInterruptionSource } from '../adapters/local/local-interruption-source';
+import { LocalMetricsSink } from '../adapters/local/local-metrics-sink';
+import { createJsonLogger } from '../core/logger';
+import { Worker } from '../core/worker';
+
+export async function runWorkerProcess(): Promise<number> {
+  const cfg = readLocalWorkerConfig();
+  const counts: Partial<Record<QueueAction, number>> = {};
+  const onRequest = (a: QueueAction): void => { counts[a] = (counts[a] ?? 0) + 1; };
+  const reportRequests = (): void => {
+    if (Object.keys(counts).length === 0) return;
+    sendToParent({ type: 'requests', counts: { ...counts } });
+    for (const k of Object.keys(counts) as QueueAction[]) delete counts[k];
+  };
+  const dlq = new FileQueue({ dir: cfg.deadLetterDir, onRequest });
+  const queue = await new FileQueue({
+    dir: cfg.queueDir,
+    visibilityTimeoutSeconds: cfg.visibilityTimeoutSeconds,
+    maxReceiveCount: cfg.maxReceiveCount,
+    deadLetterQueue: dlq,
+    onRequest,
+  }).init();
+  const store = await new LocalBucket({ name: cfg.bucketName, root: cfg.bucketRoot, stateDir: cfg.bucketStateDir }).init();
+  const logger = createJsonLogger({ level: cfg.logLevel }).child({ worker: process.env.SPOT_WORKER_LOCAL_WORKER_ID, pid: process.pid });
+
+  const worker = new Worker({
+    queue,
+    store,
+    handler: createLocalHandler(cfg),
+    inputPrefix: cfg.inputPrefix,
+    outputPrefix: cfg.outputPrefix,
+    concurrency: cfg.concurrency,
+    instance: new LocalInstanceControl(),
+    interruptions: new LocalInterruptionSource(),
+    metrics: new LocalMetricsSink(),
+    // Time compressed like the rest of the policy: a CloudWatch minute is 60 / timeScale seconds.
+    metricsFlushSeconds: 1,
+    idleGraceSeconds: 60 / cfg.timeScale,
+    drainTimeoutSeconds: 90 / cfg.timeScale,
+    drainMarginSeconds: 5 / cfg.timeScale,
+    backoff: { baseSeconds: cfg.retryBaseSeconds, maxSeconds: Math.max(cfg.retryBaseSeconds, 900 / cfg.timeScale) },
+    logger,
+  });
+  const requestsTimer = setInterval(reportRequests, 500);
+  requestsTimer.unref();
+  await worker.start();
+  sendToParent({ type: 'started' });
+  await worker.stopped;
+  clearInterval(requestsTimer);
+  reportRequests();
+  sendToParent({ type: 'drained' });
+  return 0;
+}
+
+if (require.main === module) {
+  runWorkerProcess().then(
+    (code) => {
+      process.exitCode = code;
+      // Leave once the IPC messages are out; nothing else should keep the process alive.
+      if (process.connected) process.disconnect();
+    },
+    (err) => {
+      process.stderr.write(`local worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
