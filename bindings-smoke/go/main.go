@@ -1,0 +1,134 @@
+// Go smoke app for the jsii binding (run by scripts/test-bindings.sh): creates a
+// QueueDrivenSpotWorkerFleet with non-default props in an env-agnostic stack, synthesizes it and
+// checks that the template carries those props. Exits non-zero on failure.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	fleet "github.com/example/cdk-spot-worker-fleet-go/cdkspotworkerfleet"
+)
+
+const (
+	maxCapacity       = 7
+	visibilitySeconds = 540
+	maxReceiveCount   = 6
+	// acceptable latency 600 s / expected processing time 20 s
+	backlogTarget = 30
+	inputPrefix   = "incoming/"
+)
+
+var failures []string
+
+func check(ok bool, what string) {
+	if ok {
+		fmt.Println("ok   " + what)
+		return
+	}
+	fmt.Println("FAIL " + what)
+	failures = append(failures, what)
+}
+
+type object = map[string]interface{}
+
+func asObject(v interface{}) object {
+	if o, ok := v.(object); ok {
+		return o
+	}
+	return object{}
+}
+
+func propsOf(template object, cfnType string) []object {
+	var out []object
+	for _, r := range asObject(template["Resources"]) {
+		res := asObject(r)
+		if res["Type"] == cfnType {
+			out = append(out, asObject(res["Properties"]))
+		}
+	}
+	return out
+}
+
+func numberIs(v interface{}, expected float64) bool {
+	n, ok := v.(float64)
+	return ok && n == expected
+}
+
+func main() {
+	defer jsii.Close()
+	outdir, err := os.MkdirTemp("", "fleet-go-smoke-")
+	if err != nil {
+		panic(err)
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
+	stack := awscdk.NewStack(app, jsii.String("GoSmoke"), nil)
+	fleet.NewQueueDrivenSpotWorkerFleet(stack, jsii.String("Fleet"), &fleet.QueueDrivenSpotWorkerFleetProps{
+		MaxCapacity:            jsii.Number(maxCapacity),
+		VisibilityTimeout:      awscdk.Duration_Seconds(jsii.Number(visibilitySeconds)),
+		MaxReceiveCount:        jsii.Number(maxReceiveCount),
+		ExpectedProcessingTime: awscdk.Duration_Seconds(jsii.Number(20)),
+		AcceptableLatency:      awscdk.Duration_Minutes(jsii.Number(10)),
+		InputPrefix:            jsii.String(inputPrefix),
+		OutputPrefix:           jsii.String("pdf/"),
+		Handler:                fleet.WorkerHandler_ImageToPdf(),
+		RuntimeEnvironment:     &map[string]*string{"SPOT_WORKER_LOG_LEVEL": jsii.String("debug")},
+	})
+
+	assembly := app.Synth(nil)
+	raw, err := os.ReadFile(*assembly.GetStackByName(jsii.String("GoSmoke")).TemplateFullPath())
+	if err != nil {
+		panic(err)
+	}
+	var template object
+	if err := json.Unmarshal(raw, &template); err != nil {
+		panic(err)
+	}
+
+	groups := propsOf(template, "AWS::AutoScaling::AutoScalingGroup")
+	check(len(groups) == 1, "one Auto Scaling group")
+	scales := false
+	for _, g := range groups {
+		scales = scales || (g["MaxSize"] == fmt.Sprint(maxCapacity) && g["MinSize"] == "0")
+	}
+	check(scales, fmt.Sprintf("the group scales between 0 and %d", maxCapacity))
+
+	var work []object
+	for _, q := range propsOf(template, "AWS::SQS::Queue") {
+		if numberIs(q["VisibilityTimeout"], visibilitySeconds) {
+			work = append(work, q)
+		}
+	}
+	check(len(work) == 1, fmt.Sprintf("a queue with a %d s visibility timeout", visibilitySeconds))
+	redrives := false
+	for _, q := range work {
+		redrives = redrives || numberIs(asObject(q["RedrivePolicy"])["maxReceiveCount"], maxReceiveCount)
+	}
+	check(redrives, fmt.Sprintf("that queue redrives to a DLQ after %d receives", maxReceiveCount))
+
+	tracks := false
+	for _, p := range propsOf(template, "AWS::AutoScaling::ScalingPolicy") {
+		tracks = tracks || (p["PolicyType"] == "TargetTrackingScaling" &&
+			numberIs(asObject(p["TargetTrackingConfiguration"])["TargetValue"], backlogTarget))
+	}
+	check(tracks, fmt.Sprintf("a target-tracking policy on backlog per instance with target %d", backlogTarget))
+
+	text := string(raw)
+	check(strings.Contains(text, `"`+inputPrefix+`"`), "the bucket notification filters on "+inputPrefix)
+	check(strings.Contains(text, "SPOT_WORKER_LOG_LEVEL"), "RuntimeEnvironment reaches the instances' user data")
+
+	staged, _ := filepath.Glob(filepath.Join(outdir, "*", "spot-worker.js"))
+	check(len(staged) == 1, "the arm64 worker bundle is staged as an asset")
+
+	if len(failures) > 0 {
+		fmt.Fprintf(os.Stderr, "go smoke: %d check(s) failed\n", len(failures))
+		jsii.Close()
+		os.Exit(1)
+	}
+	fmt.Println("go smoke: template has the fleet with the props set from Go")
+}
