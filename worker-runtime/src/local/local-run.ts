@@ -40,8 +40,6 @@ export interface LocalRunOptions {
   readonly expectedProcessingSeconds?: number;
   /** In CloudWatch minutes (compressed). @default 15 */
   readonly scaleToZeroAfterMinutes?: number;
-  /** @default 3 */
-  readonly warmupMinutes?: number;
   /** Real seconds. @default 30 */
   readonly visibilityTimeoutSeconds?: number;
   /** @default 5 */
@@ -156,7 +154,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     backlogPerInstanceTarget: target,
     minCapacity: 0,
     maxCapacity: maxWorkers,
-    warmupMinutes: options.warmupMinutes ?? 3,
     scaleToZeroAfterMinutes: options.scaleToZeroAfterMinutes ?? 15,
   };
   if (!options.images && !options.watch) throw new Error('give --images <folder> (and/or --watch)');
@@ -209,7 +206,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     logDir: layout.logDir,
   });
   let busySeconds = 0;
+  let released = 0;
   fleet.on('event', (_w, e) => {
+    if (e.type === 'released') released++;
     if (e.type === 'requests') addRequests(e.counts);
     if (e.type === 'metrics') for (const d of e.data) if (d.name === 'BusyTime') busySeconds += d.value;
   });
@@ -268,6 +267,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   let nextSample = 0;
   let timedOut = false;
   let finished = 0;
+  let lastFinishedAt = 0;
 
   const countFinished = async (): Promise<{ pdfs: number; dead: number }> => {
     const outputs = new Set(await bucket.list(OUTPUT_PREFIX));
@@ -282,6 +282,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     const stats = await statsQueue.stats();
     if (now >= nextSample) {
       const c = await countFinished();
+      if (c.pdfs + c.dead > finished) lastFinishedAt = elapsed();
       finished = c.pdfs + c.dead;
       samples.push({ t: elapsed(), visible: stats.visible, inFlight: stats.inFlight, workers: fleet.live().length, finished });
       progress.update({
@@ -410,7 +411,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     unaccounted,
     skippedFiles: skipped,
     wallSeconds,
-    imagesPerSecond: wallSeconds > 0 ? (pdfs + deadLetterEntries.length) / wallSeconds : 0,
+    processingSeconds: lastFinishedAt,
+    imagesPerSecond: lastFinishedAt > 0 ? (pdfs + deadLetterEntries.length) / lastFinishedAt : 0,
+    messagesReleasedOnDrain: released,
     workerSeconds,
     busySeconds,
     utilisation: workerSeconds > 0 ? Math.min(1, busySeconds / workerSeconds) : 0,
@@ -445,8 +448,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     `images ${report.images} · PDFs ${report.pdfs} (in ${rel}/bucket/${OUTPUT_PREFIX}) · DLQ ${deadLetterEntries.length} · lost ${unaccounted.length}`,
     ...deadLetterEntries.map((e) => `  DLQ ${e.sourceKey}: ${e.kind}: ${e.reason}`),
     ...unaccounted.map((k) => `  NOT ACCOUNTED FOR: ${k}`),
-    `wall ${wallSeconds.toFixed(1)} s · ${report.imagesPerSecond.toFixed(2)} images/s · ${workerSeconds.toFixed(1)} worker-seconds · utilisation ${pct(report.utilisation)}`,
+    `wall ${wallSeconds.toFixed(1)} s (last image done at ${lastFinishedAt.toFixed(1)} s: ${report.imagesPerSecond.toFixed(2)} images/s) · ${workerSeconds.toFixed(1)} worker-seconds · utilisation ${pct(report.utilisation)}`,
     `peak ${peakWorkers} workers (${fleet.workers.length} launched) · Spot interruptions survived ${interruptionsSurvived}/${interruptionsInjected}`
+      + ` (${released} unfinished message${released === 1 ? '' : 's'} handed back by draining workers)`
       + (workersKilled ? ` · ${workersKilled} SIGKILLed` : '') + ` · fleet at zero: ${report.fleetAtZero ? 'yes' : 'no'}`,
     `SQS requests that would be billed: ${total} (${Object.entries(requests).map(([a, n]) => `${a} ${n}`).join(', ')})`,
     `report: ${rel}/report.md, ${rel}/report.json, chart: ${rel}/chart.svg`,

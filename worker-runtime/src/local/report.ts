@@ -28,7 +28,12 @@ export interface LocalReport {
   /** Files in the input folder the notification filter does not subscribe to. */
   readonly skippedFiles: string[];
   readonly wallSeconds: number;
+  /** Seconds from the start until the last image was finished (the rest is the fleet going back to zero). */
+  readonly processingSeconds: number;
+  /** Images finished ÷ processingSeconds. */
   readonly imagesPerSecond: number;
+  /** Unfinished messages draining workers gave back to the queue (visibility 0). */
+  readonly messagesReleasedOnDrain: number;
   readonly workerSeconds: number;
   readonly busySeconds: number;
   /** busy ÷ (worker-seconds × concurrency) */
@@ -82,11 +87,13 @@ export function renderMarkdown(r: LocalReport): string {
     `| DLQ entries | ${r.deadLetterEntries.length} |`,
     `| lost (neither PDF nor DLQ) | ${r.unaccounted.length} |`,
     `| wall time | ${r.wallSeconds.toFixed(1)} s |`,
-    `| throughput | ${r.imagesPerSecond.toFixed(2)} images/s |`,
+    `| last image finished at | ${r.processingSeconds.toFixed(1)} s (the rest is the scale-in to zero) |`,
+    `| throughput | ${r.imagesPerSecond.toFixed(2)} images/s (until the last image finished) |`,
     `| worker-seconds | ${r.workerSeconds.toFixed(1)} (busy ${r.busySeconds.toFixed(1)}) |`,
     `| utilisation | ${pct(r.utilisation)} |`,
     `| peak workers | ${r.peakWorkers} (launched ${r.workersLaunched}) |`,
-    `| Spot interruptions survived | ${r.interruptionsSurvived} of ${r.interruptionsInjected} injected |`,
+    `| Spot interruptions survived | ${r.interruptionsSurvived} of ${r.interruptionsInjected} injected (drained, exited cleanly, replaced) |`,
+    `| messages handed back on drain | ${r.messagesReleasedOnDrain} |`,
     `| workers killed (SIGKILL) | ${r.workersKilled} |`,
     `| SQS requests that would be billed | ${r.sqsRequestsTotal} (≈ $${((r.sqsRequestsTotal / 1e6) * SQS_USD_PER_MILLION).toFixed(6)}) |`,
     `| fleet back at zero | ${r.fleetAtZero ? 'yes' : 'no'} |`,

@@ -3,7 +3,7 @@
  *  - target tracking on backlog per instance, target = max(1, floor(acceptable latency ÷
  *    expected processing time)) — the construct's formula; desired = ceil(backlog ÷ target);
  *    scale-out after 3 datapoints above target, scale-in after 15 below (target tracking's
- *    alarms), new instances not counted again until the warm-up has passed;
+ *    alarms); instances still warming up count toward the capacity, as the ASG counts them;
  *  - a step policy for 0 → 1: any visible message with no instance starts one at once
  *    (backlog ÷ 0 instances has no value, so target tracking alone could never start the group);
  *  - scale to zero: nothing visible and nothing in flight for `scaleToZeroAfterMinutes`.
@@ -19,8 +19,6 @@ export interface ScalingPolicy {
   readonly scaleOutDatapoints?: number;
   /** Consecutive datapoints below target before scaling in (never below 1 while work remains). @default 15 */
   readonly scaleInDatapoints?: number;
-  /** Minutes a new instance is excluded from further scale-out decisions. */
-  readonly warmupMinutes: number;
   /** Minutes the queue must be empty (visible + in flight = 0) before capacity goes to 0. */
   readonly scaleToZeroAfterMinutes: number;
 }
@@ -29,7 +27,6 @@ export interface ScalingPolicy {
 export const CONSTRUCT_DEFAULTS = {
   acceptableLatencySeconds: 300,
   expectedProcessingSeconds: 10,
-  warmupMinutes: 3,
   scaleToZeroAfterMinutes: 15,
 } as const;
 
@@ -57,8 +54,6 @@ export interface ScalerState {
   readonly aboveTarget: number;
   readonly belowTarget: number;
   readonly emptyMinutes: number;
-  /** Minutes left until the last scale-out's instances count. */
-  readonly warmupLeft: number;
 }
 
 export type ScalingReason = 'step-0-to-1' | 'target-tracking-out' | 'target-tracking-in' | 'scale-to-zero' | 'none';
@@ -69,7 +64,7 @@ export interface ScalingDecision {
 }
 
 export function initialScalerState(policy: ScalingPolicy): ScalerState {
-  return { desired: policy.minCapacity, aboveTarget: 0, belowTarget: 0, emptyMinutes: 0, warmupLeft: 0 };
+  return { desired: policy.minCapacity, aboveTarget: 0, belowTarget: 0, emptyMinutes: 0 };
 }
 
 function clamp(n: number, policy: ScalingPolicy): number {
@@ -81,12 +76,11 @@ export function evaluate(policy: ScalingPolicy, prev: ScalerState, dp: Datapoint
   const outAfter = policy.scaleOutDatapoints ?? 3;
   const inAfter = policy.scaleInDatapoints ?? 15;
   const emptyMinutes = dp.visible + dp.inFlight === 0 ? prev.emptyMinutes + 1 : 0;
-  const warmupLeft = Math.max(0, prev.warmupLeft - 1);
-  const base = { ...prev, emptyMinutes, warmupLeft };
+  const base = { ...prev, emptyMinutes };
 
   if (prev.desired === 0) {
     if (dp.visible > 0) {
-      return { state: { ...base, desired: clamp(1, policy), aboveTarget: 0, belowTarget: 0, warmupLeft: policy.warmupMinutes }, reason: 'step-0-to-1' };
+      return { state: { ...base, desired: clamp(1, policy), aboveTarget: 0, belowTarget: 0 }, reason: 'step-0-to-1' };
     }
     return { state: base, reason: 'none' };
   }
@@ -104,8 +98,8 @@ export function evaluate(policy: ScalingPolicy, prev: ScalerState, dp: Datapoint
   // Target tracking's scale-in alarm fires below 90 % of the target.
   const belowTarget = metric < target * 0.9 ? prev.belowTarget + 1 : 0;
 
-  if (aboveTarget >= outAfter && wanted > prev.desired && warmupLeft === 0) {
-    return { state: { ...base, desired: wanted, aboveTarget: 0, belowTarget: 0, warmupLeft: policy.warmupMinutes }, reason: 'target-tracking-out' };
+  if (aboveTarget >= outAfter && wanted > prev.desired) {
+    return { state: { ...base, desired: wanted, aboveTarget: 0, belowTarget: 0 }, reason: 'target-tracking-out' };
   }
   // While work remains, scale-in keeps one instance: the explicit path to 0 is the idle rule above.
   const floor = Math.max(1, wanted);

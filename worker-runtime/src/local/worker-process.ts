@@ -52,6 +52,7 @@ export async function runWorkerProcess(): Promise<number> {
     backoff: { baseSeconds: cfg.retryBaseSeconds, maxSeconds: Math.max(cfg.retryBaseSeconds, 900 / cfg.timeScale) },
     logger,
   });
+  worker.on('message_released', () => sendToParent({ type: 'released' }));
   const requestsTimer = setInterval(reportRequests, 500);
   requestsTimer.unref();
   await worker.start();

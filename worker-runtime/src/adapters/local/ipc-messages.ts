@@ -27,6 +27,8 @@ export type WorkerEvent =
   | { readonly type: 'requests'; readonly counts: Partial<Record<QueueAction, number>> }
   | { readonly type: 'protection'; readonly protect: boolean }
   | { readonly type: 'lifecycle-complete'; readonly result: 'CONTINUE' | 'ABANDON' }
+  /** A draining worker handed an unfinished message back to the queue (visibility 0). */
+  | { readonly type: 'released' }
   | { readonly type: 'started' }
   | { readonly type: 'drained' };
 

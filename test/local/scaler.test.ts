@@ -1,0 +1,40 @@
+import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy, ScalerState } from '../../worker-runtime/src/local/scaler';
+
+const policy: ScalingPolicy = { backlogPerInstanceTarget: 10, minCapacity: 0, maxCapacity: 4, scaleToZeroAfterMinutes: 3 };
+
+function run(points: Array<[number, number, number]>, state: ScalerState = initialScalerState(policy)) {
+  const reasons: string[] = [];
+  for (const [visible, inFlight, inService] of points) {
+    const d = evaluate(policy, state, { visible, inFlight, inService });
+    state = d.state;
+    reasons.push(`${d.reason}:${state.desired}`);
+  }
+  return { state, reasons };
+}
+
+describe('local scaler: the construct\'s policy', () => {
+  test('target = floor(latency ÷ processing time), at least 1, and the construct\'s validation', () => {
+    expect(backlogPerInstanceTarget(300, 10)).toBe(30);
+    expect(backlogPerInstanceTarget(25, 10)).toBe(2);
+    expect(backlogPerInstanceTarget(10, 10)).toBe(1);
+    expect(() => backlogPerInstanceTarget(5, 10)).toThrow(/exceeds the acceptable latency/);
+  });
+
+  test('one visible message starts the group from zero at the first datapoint', () => {
+    expect(run([[0, 0, 0], [1, 0, 0]]).reasons).toEqual(['none:0', 'step-0-to-1:1']);
+  });
+
+  test('target tracking scales out to ceil(backlog ÷ target) after 3 datapoints above target, capped at max', () => {
+    const { reasons } = run([[1, 0, 0], [35, 0, 1], [35, 0, 1], [35, 0, 1], [200, 0, 4], [200, 0, 4], [200, 0, 4]]);
+    expect(reasons).toEqual(['step-0-to-1:1', 'none:1', 'none:1', 'target-tracking-out:4', 'none:4', 'none:4', 'none:4']);
+  });
+
+  test('scale-in keeps one worker while work remains; an empty queue for scaleToZeroAfter minutes goes to zero', () => {
+    const busy = Array.from({ length: 15 }, () => [5, 2, 3] as [number, number, number]);
+    const first = run([[50, 0, 0], [50, 0, 1], [50, 0, 1], [50, 0, 1], ...busy]);
+    expect(first.state.desired).toBe(1);
+    expect(first.reasons).toContain('target-tracking-in:1');
+    const idle = run([[0, 1, 1], [0, 0, 1], [0, 0, 1], [0, 0, 1]], first.state);
+    expect(idle.reasons).toEqual(['none:1', 'none:1', 'none:1', 'scale-to-zero:0']);
+  });
+});
