@@ -31,9 +31,10 @@ export async function quadrantImage(width = 96, height = 64): Promise<sharp.Shar
       { input: await tile(QUADRANTS.bottomLeft), left: 0, top: h },
       { input: await tile(QUADRANTS.bottomRight), left: w, top: h },
     ])
+    .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return sharp(composed.data, { raw: { width, height, channels: 3 } });
+  return sharp(composed.data, { raw: { width, height, channels: composed.info.channels } });
 }
 
 /** Removes every segment with the given marker (e.g. 0xEE = Adobe APP14) from a JPEG's headers. */
