@@ -1,4 +1,4 @@
-import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { QueueDrivenSpotWorkerFleet } from '../src';
@@ -17,7 +17,22 @@ export class BringYourOwnBucketStack extends Stack {
   public readonly fleet: QueueDrivenSpotWorkerFleet;
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    // Grant log delivery through a bucket policy instead of the legacy LogDeliveryWrite ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    // An existing-style bucket with its own access logging, as an organisation's bucket would have.
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log destination; logging its own access would log the log writes.',
+    });
     const bucket = new s3.Bucket(this, 'PhotoArchive', {
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'photo-archive/',
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { WorkerHandler } from './worker-handler';
 
@@ -44,6 +45,13 @@ export interface QueueDrivenSpotWorkerFleetProps {
    * @default ['.jpg', '.jpeg', '.JPG', '.JPEG']
    */
   readonly inputSuffixes?: string[];
+
+  /**
+   * Where the new bucket writes its server access logs. Ignored when you bring your own bucket.
+   *
+   * @default - no server access logs
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
 
   // ---- SQS ----
 
@@ -285,6 +293,13 @@ export interface QueueDrivenSpotWorkerFleetProps {
    * @default - the construct's unique id
    */
   readonly fleetName?: string;
+
+  /**
+   * SNS topic that receives every scaling event of the group (launch, terminate, and their errors).
+   *
+   * @default - no notifications
+   */
+  readonly scalingNotificationsTopic?: sns.ITopic;
 
   /**
    * Name of the CloudWatch dashboard.

@@ -11,6 +11,10 @@ import { Construct } from 'constructs';
 import { BacklogScaling } from './backlog-scaling';
 import { FleetMetricFactory } from './fleet-metrics';
 import { FleetMonitoring } from './fleet-monitoring';
+import {
+  acknowledgeBucketNotificationsHandler, acknowledgeMixedInstancesGroup, acknowledgeNoAccessLogs,
+  acknowledgeNoScalingNotifications, acknowledgeWorkerPolicyWildcards,
+} from './nag-acknowledgements';
 import { QueueDrivenSpotWorkerFleetProps, ResolvedFleetProps, resolveFleetProps } from './fleet-props';
 import { SourceConditionedQueueDestination } from './queue-notification';
 import { resolveRuntimeBundle } from './runtime-bundle';
@@ -88,7 +92,10 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsBucket ? 'access-logs/' : undefined,
     });
+    if (!props.bucket && !props.serverAccessLogsBucket) acknowledgeNoAccessLogs(this.bucket);
 
     this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -110,6 +117,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
     for (const suffix of cfg.inputSuffixes) {
       this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, { prefix: cfg.inputPrefix, suffix });
     }
+    acknowledgeBucketNotificationsHandler(this);
 
     this.vpc = props.vpc ?? this.createIdleFreeVpc();
     const vpcSubnets = props.vpcSubnets ?? (props.vpc ? undefined : { subnetType: ec2.SubnetType.PUBLIC });
@@ -187,6 +195,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       minCapacity: cfg.minCapacity,
       maxCapacity: cfg.maxCapacity,
       capacityRebalance: true,
+      notifications: props.scalingNotificationsTopic ? [{ topic: props.scalingNotificationsTopic }] : undefined,
       groupMetrics: [autoscaling.GroupMetrics.all()],
       defaultInstanceWarmup: cfg.instanceWarmup,
       mixedInstancesPolicy: {
@@ -200,6 +209,8 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
         launchTemplateOverrides: [{ instanceRequirements: instanceRequirements(cfg, props) }],
       },
     });
+    acknowledgeMixedInstancesGroup(this.autoScalingGroup);
+    if (!props.scalingNotificationsTopic) acknowledgeNoScalingNotifications(this.autoScalingGroup);
     this.autoScalingGroup.addLifecycleHook('DrainHook', {
       lifecycleHookName: DRAIN_LIFECYCLE_HOOK_NAME,
       lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
@@ -207,7 +218,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       defaultResult: autoscaling.DefaultResult.CONTINUE,
     });
 
-    new WorkerPermissions(this, 'WorkerPermissions', {
+    const permissions = new WorkerPermissions(this, 'WorkerPermissions', {
       role,
       bucket: this.bucket,
       inputPrefix: cfg.inputPrefix,
@@ -218,6 +229,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       metricsNamespace: cfg.metricsNamespace,
       assets: handler.asset ? [runtimeBundle, handler.asset] : [runtimeBundle],
     });
+    acknowledgeWorkerPolicyWildcards(permissions.policy, permissions.wildcards);
 
     this.scaling = new BacklogScaling(this, 'Scaling', {
       autoScalingGroup: this.autoScalingGroup,

@@ -24,6 +24,9 @@ export class SourceConditionedQueueDestination implements s3.IBucketNotification
         StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
       },
     }));
-    return { arn: this.queue.queueArn, type: s3.BucketNotificationDestinationType.QUEUE, dependencies: [this.queue] };
+    // S3 checks the queue policy when the notification is created: depend on it. (The queue itself is
+    // already a dependency through the ARN; an imported queue has no policy here.)
+    const policy = this.queue.node.tryFindChild('Policy');
+    return { arn: this.queue.queueArn, type: s3.BucketNotificationDestinationType.QUEUE, dependencies: policy ? [policy] : [] };
   }
 }

@@ -24,20 +24,33 @@ export interface WorkerPermissionsProps {
  */
 export class WorkerPermissions extends Construct {
   public readonly policy: iam.Policy;
+  /** The wildcard resources of the policy, each required (docs/iam.md). */
+  public readonly wildcards: { inputObjects: string; outputObjects: string; autoScalingGroupArn: string };
 
   constructor(scope: Construct, id: string, props: WorkerPermissionsProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.wildcards = {
+      inputObjects: props.bucket.arnForObjects(`${props.inputPrefix}*`),
+      outputObjects: props.bucket.arnForObjects(`${props.outputPrefix}*`),
+      // The group's ARN contains a generated UUID that CloudFormation does not expose.
+      autoScalingGroupArn: stack.formatArn({
+        service: 'autoscaling',
+        resource: 'autoScalingGroup',
+        resourceName: `*:autoScalingGroupName/${props.autoScalingGroupName}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    };
     const statements = [
       new iam.PolicyStatement({
         sid: 'ReadInputs',
         actions: ['s3:GetObject'],
-        resources: [props.bucket.arnForObjects(`${props.inputPrefix}*`)],
+        resources: [this.wildcards.inputObjects],
       }),
       new iam.PolicyStatement({
         sid: 'WriteOutputs',
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [props.bucket.arnForObjects(`${props.outputPrefix}*`)],
+        resources: [this.wildcards.outputObjects],
       }),
       new iam.PolicyStatement({
         sid: 'ConsumeWorkQueue',
@@ -52,13 +65,7 @@ export class WorkerPermissions extends Construct {
       new iam.PolicyStatement({
         sid: 'ProtectAndDrainOwnGroup',
         actions: ['autoscaling:SetInstanceProtection', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
-        resources: [stack.formatArn({
-          service: 'autoscaling',
-          resource: 'autoScalingGroup',
-          // The group's ARN contains a generated UUID that CloudFormation does not expose.
-          resourceName: `*:autoScalingGroupName/${props.autoScalingGroupName}`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        })],
+        resources: [this.wildcards.autoScalingGroupArn],
       }),
       new iam.PolicyStatement({
         sid: 'PublishFleetMetrics',
