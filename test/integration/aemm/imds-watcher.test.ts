@@ -3,11 +3,11 @@
  * one fresh mock per scenario: token handling, and each kind of notice detected exactly once
  * with its deadline.
  */
+import { recordingLogger, sleep, startMetadataMockOnPort, waitUntil } from './support';
 import { ImdsClient, ImdsError } from '../../../worker-runtime/src/adapters/aws/imds-client';
 import { ImdsInterruptionWatcher } from '../../../worker-runtime/src/adapters/aws/imds-watcher';
 import { InterruptionNotice } from '../../../worker-runtime/src/core/ports';
 import { describeWithPeers, freePort, RunningPeer, startMetadataMock } from '../../support/peers';
-import { recordingLogger, sleep, startMetadataMockOnPort, waitUntil } from './support';
 
 const AEMM_INSTANCE_ID = 'i-1234567890abcdef0';
 const POLL_MS = 200;
