@@ -76,7 +76,10 @@ export async function createMotoFleet(endpoint: string, options: { visibilityTim
     HeartbeatTimeout: 300,
     DefaultResult: 'ABANDON',
   }));
-  const describeGroup = async () => (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups![0];
+  const describeGroup = async () => {
+    const res = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }));
+    return res.AutoScalingGroups![0];
+  };
   const instanceId = (await describeGroup()).Instances![0].InstanceId!;
   // S3 sends a test event to a freshly configured queue; drop it so counts start at zero.
   await drainTestEvents(sqs, queue.QueueUrl!);
