@@ -1,0 +1,107 @@
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
+import { WorkerHandler } from '../../src';
+import { quoteEnvValue, renderWorkerBootScript } from '../../src/worker-user-data';
+import { FIXTURES, synthFleet, userDataOf } from './support/fleet-stack';
+
+const baseOptions = {
+  region: 'eu-west-1',
+  runtimeBundle: { bucket: 'assets', key: 'abc.zip' },
+  osPackages: [],
+  environment: { SPOT_WORKER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q', SPOT_WORKER_HANDLER: 'image-to-pdf' },
+  lifecycleHookName: 'spot-worker-drain',
+  stopTimeoutSeconds: 330,
+};
+
+describe('boot script', () => {
+  test('is valid bash (bash -n)', () => {
+    const script = renderWorkerBootScript({
+      ...baseOptions,
+      handlerFiles: { bucket: 'assets', key: 'h.js', fileName: 'handler.js' },
+      osPackages: ['ImageMagick'],
+      environment: { ...baseOptions.environment, SPOT_WORKER_HANDLER_COMMAND: 'convert "$SPOT_WORKER_INPUT" out.pdf && echo `date` $(id)' },
+    });
+    expect(() => execFileSync('bash', ['-n'], { input: script })).not.toThrow();
+  });
+
+  test('writes the env file through a quoted heredoc, so values are never expanded by the shell', () => {
+    // Run just the env-file part of the script in a sandbox and read back what it wrote.
+    const value = 'convert "$IN" `rm -rf /` $(id) \\ done';
+    const script = renderWorkerBootScript({ ...baseOptions, environment: { SPOT_WORKER_HANDLER_COMMAND: value } });
+    const lines = script.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('cat > /etc/spot-worker/env'));
+    const end = lines.indexOf('SPOT_WORKER_ENV', start);
+    const fragment = [lines[start].replace('/etc/spot-worker/env', '"$OUT"'), ...lines.slice(start + 1, end + 1), 'cat "$OUT"'].join('\n');
+    const out = execFileSync('bash', ['-c', `OUT="$(mktemp)"\n${fragment}\nrm -f "$OUT"`]).toString();
+    expect(out.trim()).toBe(`SPOT_WORKER_HANDLER_COMMAND=${quoteEnvValue(value)}`);
+    expect(quoteEnvValue(value)).toBe('"convert \\"$IN\\" `rm -rf /` $(id) \\\\ done"');
+  });
+
+  test('sorts variables and installs handler packages with dnf', () => {
+    const script = renderWorkerBootScript({ ...baseOptions, osPackages: ['python3', 'ImageMagick'] });
+    expect(script).toContain('dnf install -y nodejs22 unzip python3 ImageMagick');
+    expect(script.indexOf('SPOT_WORKER_HANDLER=')).toBeLessThan(script.indexOf('SPOT_WORKER_QUEUE_URL='));
+  });
+});
+
+describe('pluggable handlers', () => {
+  test('fromModule(file): shipped as an asset, copied under its name, and its object is readable by the role', () => {
+    const { template } = synthFleet({ handler: WorkerHandler.fromModule(path.join(FIXTURES, 'handler.js')) });
+    const script = userDataOf(template);
+    expect(script).toContain('SPOT_WORKER_HANDLER="module"');
+    expect(script).toContain('SPOT_WORKER_HANDLER_MODULE="/opt/spot-worker-handler/handler.js"');
+    expect(script).toMatch(/aws s3 cp .* "s3:\/\/[^"]+\/[0-9a-f]{64}\.js" "\/opt\/spot-worker-handler\/handler\.js"/);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const download = statements.find((st: any) => st.Sid === 'DownloadRuntimeAndHandler');
+    expect(download.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(download.Resource)).toMatch(/[0-9a-f]{64}\.zip.*[0-9a-f]{64}\.js/);
+  });
+
+  test('fromModule(folder, { entry }): unpacked, module path points at the entry', () => {
+    const { template } = synthFleet({ handler: WorkerHandler.fromModule(path.join(FIXTURES, 'handler-folder'), { entry: 'dist/index.js' }) });
+    const script = userDataOf(template);
+    expect(script).toContain('SPOT_WORKER_HANDLER_MODULE="/opt/spot-worker-handler/dist/index.js"');
+    expect(script).toContain('unzip -q -o "$archive" -d "/opt/spot-worker-handler"');
+  });
+
+  test('fromCommand: the command and its packages', () => {
+    const { template } = synthFleet({ handler: WorkerHandler.fromCommand('python3 /opt/convert.py --dpi "300"', { osPackages: ['python3'] }) });
+    const script = userDataOf(template);
+    expect(script).toContain('SPOT_WORKER_HANDLER="command"');
+    expect(script).toContain('SPOT_WORKER_HANDLER_COMMAND="python3 /opt/convert.py --dpi \\"300\\""');
+    expect(script).toContain('dnf install -y nodejs22 unzip python3');
+  });
+
+  test.each<[string, () => WorkerHandler, RegExp]>([
+    ['missing module', () => WorkerHandler.fromModule('/nonexistent/handler.js'), /does not exist/],
+    ['TypeScript source', () => WorkerHandler.fromModule(path.join(FIXTURES, '..', 'support', 'fleet-stack.ts')), /not a JavaScript module.*Compile TypeScript first/],
+    ['folder without entry', () => WorkerHandler.fromModule(path.join(FIXTURES, 'handler-folder')), /is a folder; pass options.entry/],
+    ['entry escaping the folder', () => WorkerHandler.fromModule(path.join(FIXTURES, 'handler-folder'), { entry: '../handler.js' }), /is not a file inside/],
+    ['entry with a file', () => WorkerHandler.fromModule(path.join(FIXTURES, 'handler.js'), { entry: 'x.js' }), /options.entry is only for folders/],
+    ['empty command', () => WorkerHandler.fromCommand('  '), /the command is empty/],
+    ['multi-line command', () => WorkerHandler.fromCommand('a\nb'), /must be a single line/],
+    ['bad package name', () => WorkerHandler.fromCommand('x', { osPackages: ['a; rm -rf /'] }), /not a valid dnf package name/],
+  ])('rejects %s', (_name, make, message) => {
+    expect(make).toThrow(message);
+  });
+});
+
+describe('runtime configuration props', () => {
+  test('concurrency, idle grace, namespace, fleet name, extra variables, drain timeout', () => {
+    const { template } = synthFleet({
+      concurrency: 3,
+      idleGracePeriod: Duration.seconds(90),
+      metricsNamespace: 'Photos',
+      fleetName: 'photos-prod',
+      runtimeEnvironment: { SPOT_WORKER_LOG_LEVEL: 'debug', SPOT_WORKER_VALIDATE_DECODE: 'true' },
+      drainTimeout: Duration.minutes(10),
+    });
+    const lines = userDataOf(template).split('\n');
+    for (const l of ['SPOT_WORKER_CONCURRENCY="3"', 'SPOT_WORKER_IDLE_GRACE_SECONDS="90"', 'SPOT_WORKER_METRICS_NAMESPACE="Photos"',
+      'SPOT_WORKER_FLEET_NAME="photos-prod"', 'SPOT_WORKER_LOG_LEVEL="debug"', 'SPOT_WORKER_VALIDATE_DECODE="true"', 'TimeoutStopSec=630']) {
+      expect(lines).toContain(l);
+    }
+    template.hasResourceProperties('AWS::AutoScaling::LifecycleHook', { HeartbeatTimeout: 600 });
+  });
+});
