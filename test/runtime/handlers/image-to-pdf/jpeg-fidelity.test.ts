@@ -8,10 +8,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { convertImageToPdf } from '../../../../worker-runtime/src/handlers/image-to-pdf';
-import { describeWithPeers, peerPath } from '../../../support/peers';
 import { fixture, withoutSegment } from './fixtures';
 import { inspectPdf } from './pdf-inspect';
+import { convertImageToPdf } from '../../../../worker-runtime/src/handlers/image-to-pdf';
+import { describeWithPeers, peerPath } from '../../../support/peers';
 
 const JPEGS = [
   'skimage_rocket.jpg', // baseline, ICC, JFIF 72 dpi
@@ -78,7 +78,9 @@ describe('colour', () => {
     };
     const half = Math.floor(profile.length / 2);
     // Chunks written out of order on purpose: the sequence numbers decide.
-    const twoChunks = Buffer.concat([stripped.subarray(0, 2), chunk(2, profile.subarray(half)), chunk(1, profile.subarray(0, half)), stripped.subarray(2)]);
+    const twoChunks = Buffer.concat([
+      stripped.subarray(0, 2), chunk(2, profile.subarray(half)), chunk(1, profile.subarray(0, half)), stripped.subarray(2),
+    ]);
     const [page] = await inspectPdf(await convertImageToPdf(twoChunks));
     expect(Buffer.compare(Buffer.from(page.image.iccProfile!), profile)).toBe(0);
     expect(Buffer.compare(Buffer.from(page.image.data), twoChunks)).toBe(0);

@@ -9,10 +9,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { convertImageToPdf } from '../../../../worker-runtime/src/handlers/image-to-pdf';
-import { describeWithPeers, peerPath } from '../../../support/peers';
 import { quadrantImage } from './fixtures';
 import { inspectPdf } from './pdf-inspect';
+import { convertImageToPdf } from '../../../../worker-runtime/src/handlers/image-to-pdf';
+import { describeWithPeers, peerPath } from '../../../support/peers';
 
 const ORIENTATIONS = [1, 2, 3, 4, 5, 6, 7, 8];
 /** Centres of the four quadrants, as fractions of the displayed width and height. */

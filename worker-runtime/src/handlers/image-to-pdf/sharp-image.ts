@@ -47,9 +47,11 @@ export async function sharpPages(bytes: Uint8Array, format: ImageFormat, options
     let decoded: { data: Buffer; info: sharp.OutputInfo };
     try {
       // ignoreIcc keeps the pixel values in the source's colour space; its profile is attached instead.
-      decoded = await sharp(bytes, { page, limitInputPixels: options.maxPixels, ignoreIcc: true, failOn: 'error' })
-        .raw(sixteen ? { depth: 'ushort' } : undefined)
-        .toBuffer({ resolveWithObject: true });
+      const pipeline = sharp(bytes, { page, limitInputPixels: options.maxPixels, ignoreIcc: true, failOn: 'error' });
+      // Pin the output colour space to the source's family, or sharp would widen grey to RGB,
+      // turn CMYK into RGB and narrow 16-bit samples to 8 bits.
+      pipeline.toColourspace(outputSpace(meta, sixteen));
+      decoded = await pipeline.raw(sixteen ? { depth: 'ushort' } : undefined).toBuffer({ resolveWithObject: true });
     } catch (err) {
       const msg = reason(err);
       if (/pixel limit/i.test(msg)) fail('too-large', `${label} page ${page + 1} is over the limit of ${options.maxPixels} pixels`, err);
@@ -59,6 +61,13 @@ export async function sharpPages(bytes: Uint8Array, format: ImageFormat, options
     pages.push({ image, geometry: pageGeometry(decoded.info.width, decoded.info.height, dpi, meta.orientation ?? 1) });
   }
   return pages;
+}
+
+function outputSpace(meta: sharp.Metadata, sixteen: boolean): string {
+  if (meta.space === 'cmyk') return 'cmyk';
+  const grey = meta.space === 'b-w' || meta.space === 'grey16' || meta.channels === 1 || meta.channels === 2;
+  if (grey) return sixteen ? 'grey16' : 'b-w';
+  return sixteen ? 'rgb16' : 'srgb';
 }
 
 async function toPdfImage(data: Buffer, info: sharp.OutputInfo, bits: 8 | 16, sourceHasAlpha: boolean,
