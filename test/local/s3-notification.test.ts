@@ -22,7 +22,9 @@ describe('local bucket: S3-shaped notifications', () => {
       dir = mkdtempSync(path.join(tmpdir(), 'local-bucket-'));
       queue = await new FileQueue({ dir: path.join(dir, 'queue') }).init();
       bucket = await new LocalBucket({
-        name: 'b', root: path.join(dir, 'objects'), stateDir: path.join(dir, 'state'),
+        name: 'b',
+        root: path.join(dir, 'objects'),
+        stateDir: path.join(dir, 'state'),
         notification: { target: queue, prefix: 'uploads/' },
       }).init();
     });
@@ -36,7 +38,10 @@ describe('local bucket: S3-shaped notifications', () => {
       expect(Object.keys(event)).toEqual(['Records']);
       const rec = event.Records[0];
       expect(rec).toMatchObject({
-        eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventName: 'ObjectCreated:Put',
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventName: 'ObjectCreated:Put',
         s3: {
           s3SchemaVersion: '1.0',
           bucket: { name: 'b', arn: 'arn:aws:s3:::b' },

@@ -5,7 +5,8 @@ import { Writable } from 'stream';
 import sharp from 'sharp';
 
 export async function goodJpeg(seed: number): Promise<Buffer> {
-  return sharp({ create: { width: 48 + (seed % 5) * 8, height: 32 + (seed % 3) * 8, channels: 3, background: { r: (seed * 53) % 256, g: (seed * 97) % 256, b: (seed * 31) % 256 } } })
+  const background = { r: (seed * 53) % 256, g: (seed * 97) % 256, b: (seed * 31) % 256 };
+  return sharp({ create: { width: 48 + (seed % 5) * 8, height: 32 + (seed % 3) * 8, channels: 3, background } })
     .jpeg({ quality: 80 })
     .toBuffer();
 }

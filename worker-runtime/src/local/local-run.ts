@@ -434,7 +434,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       visibilityTimeoutSeconds,
       maxReceiveCount,
     },
-    fleetAtZero: fleet.live().length === 0 && state.desired === 0,
+    fleetAtZero: fleet.live().length === 0,
+    endedBy: timedOut ? 'timeout' : stopRequested ? 'stopped' : 'scaled-to-zero',
     outDir: layout.out,
   };
   await fsp.writeFile(path.join(layout.out, 'report.json'), JSON.stringify({ ...report, timeline: samples, interruptionTimes }, null, 2) + '\n');
@@ -451,7 +452,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     `wall ${wallSeconds.toFixed(1)} s (last image done at ${lastFinishedAt.toFixed(1)} s: ${report.imagesPerSecond.toFixed(2)} images/s) · ${workerSeconds.toFixed(1)} worker-seconds · utilisation ${pct(report.utilisation)}`,
     `peak ${peakWorkers} workers (${fleet.workers.length} launched) · Spot interruptions survived ${interruptionsSurvived}/${interruptionsInjected}`
       + ` (${released} unfinished message${released === 1 ? '' : 's'} handed back by draining workers)`
-      + (workersKilled ? ` · ${workersKilled} SIGKILLed` : '') + ` · fleet at zero: ${report.fleetAtZero ? 'yes' : 'no'}`,
+      + (workersKilled ? ` · ${workersKilled} SIGKILLed` : '') + ` · fleet at zero: ${report.fleetAtZero ? 'yes' : 'no'} (${report.endedBy})`,
     `SQS requests that would be billed: ${total} (${Object.entries(requests).map(([a, n]) => `${a} ${n}`).join(', ')})`,
     `report: ${rel}/report.md, ${rel}/report.json, chart: ${rel}/chart.svg`,
     summaryLine(report, `${rel}/report.md`),

@@ -55,7 +55,10 @@ export interface LocalReport {
     readonly visibilityTimeoutSeconds: number;
     readonly maxReceiveCount: number;
   };
+  /** No worker process left at the end. */
   readonly fleetAtZero: boolean;
+  /** `scaled-to-zero`: the queue emptied and the policy took the fleet to 0; `stopped`: Ctrl-C / end of a watch. */
+  readonly endedBy: 'scaled-to-zero' | 'stopped' | 'timeout';
   readonly outDir: string;
 }
 
@@ -96,7 +99,7 @@ export function renderMarkdown(r: LocalReport): string {
     `| messages handed back on drain | ${r.messagesReleasedOnDrain} |`,
     `| workers killed (SIGKILL) | ${r.workersKilled} |`,
     `| SQS requests that would be billed | ${r.sqsRequestsTotal} (≈ $${((r.sqsRequestsTotal / 1e6) * SQS_USD_PER_MILLION).toFixed(6)}) |`,
-    `| fleet back at zero | ${r.fleetAtZero ? 'yes' : 'no'} |`,
+    `| fleet back at zero | ${r.fleetAtZero ? 'yes' : 'no'} (${r.endedBy}) |`,
     '',
     '## SQS requests by action',
     '',
