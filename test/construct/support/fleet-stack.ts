@@ -15,11 +15,16 @@ export interface FleetUnderTest {
 }
 
 /** An env-agnostic stack holding one fleet, synthesized. */
-export function synthFleet(props: QueueDrivenSpotWorkerFleetProps = {}, setup?: (stack: Stack) => Partial<QueueDrivenSpotWorkerFleetProps>): FleetUnderTest {
+export function synthFleet(
+  props: QueueDrivenSpotWorkerFleetProps = {},
+  setup?: (stack: Stack) => Partial<QueueDrivenSpotWorkerFleetProps>,
+  after?: (fleet: QueueDrivenSpotWorkerFleet) => void,
+): FleetUnderTest {
   const app = new App();
   const stack = new Stack(app, 'TestStack');
   const extra = setup ? setup(stack) : {};
   const fleet = new QueueDrivenSpotWorkerFleet(stack, 'Fleet', { runtimeBundlePath: FAKE_BUNDLE, ...props, ...extra });
+  after?.(fleet);
   return { app, stack, fleet, template: Template.fromStack(stack) };
 }
 
