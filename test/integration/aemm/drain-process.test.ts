@@ -7,17 +7,13 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
-import {
-  FAST_JOB_SECONDS, FAST_KEYS, LATE_KEY, SLOW_KEYS, outputBody, outputKeyFor, outputKeys, receiveAll, uploadBatch, workerEnv,
-} from './drain-scenario';
+import { expectDrainedWithNothingLost, FAST_KEYS, LATE_KEY, LogLine, SLOW_KEYS, uploadBatch, workerEnv } from './drain-scenario';
 import { createMotoFleet, MotoFleet } from './moto-fleet';
 import { startMetadataMockOnPort, waitUntil } from './support';
 import { describeWithPeers, freePort, RunningPeer, startMoto } from '../../support/peers';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const ENTRY = path.join(__dirname, 'spot-worker-entry.ts');
-
-interface LogLine { time: string; level: string; msg: string; [k: string]: unknown }
 
 class WorkerProcess {
   readonly logs: LogLine[] = [];
@@ -95,29 +91,6 @@ describeWithPeers(['AEMM_BIN', 'MOTO_SERVER_BIN'], 'spot-worker run drains on in
       new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`worker did not exit within 60 s: ${w.errors}`)), 60_000); }),
     ]).finally(() => clearTimeout(timer));
     return { exit, draining, logs: w.logs, fleet: f };
-  }
-
-  async function expectDrainedWithNothingLost(fleetUnderTest: MotoFleet, logs: LogLine[], draining: LogLine) {
-    // The jobs that fit finished during the drain and their outputs were written.
-    const processed = logs.filter((l) => l.msg === 'object processed');
-    expect(processed.map((l) => l.key).sort()).toEqual([...FAST_KEYS].sort());
-    for (const l of processed) expect(Date.parse(l.time)).toBeGreaterThanOrEqual(Date.parse(draining.time));
-    expect(await outputKeys(fleetUnderTest)).toEqual(FAST_KEYS.map(outputKeyFor).sort());
-    for (const key of FAST_KEYS) expect(await outputBody(fleetUnderTest, outputKeyFor(key))).toBe(`content of ${key}`);
-
-    // The rest were released: another consumer gets them at once (the queue's visibility
-    // timeout is 120 s), together with the upload that arrived after the notice.
-    const again = await receiveAll(fleetUnderTest, 3);
-    expect(again.flatMap((m) => m.keys).sort()).toEqual([...SLOW_KEYS, LATE_KEY].sort());
-    for (const m of again) expect(m.receiveCount).toBe(m.keys[0] === LATE_KEY ? 1 : 2);
-
-    // Nothing else anywhere: fast messages deleted, nothing dead-lettered.
-    expect(await fleetUnderTest.counts(fleetUnderTest.queueUrl)).toEqual({ visible: 0, inFlight: 3 });
-    expect(await fleetUnderTest.counts(fleetUnderTest.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
-    // Protection cleared for the group to scale in.
-    expect(await fleetUnderTest.protectedFromScaleIn()).toBe(false);
-    // Logs never carry receipt handles.
-    expect(JSON.stringify(logs)).not.toMatch(/receipt/i);
   }
 
   test('Spot interruption notice: drains before the notice time and exits 0', async () => {

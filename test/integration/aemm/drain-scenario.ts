@@ -75,3 +75,34 @@ export async function receiveAll(fleet: MotoFleet, expected: number): Promise<Ar
   }
   return got;
 }
+
+/** One line of the worker's JSON log. */
+export interface LogLine { time: string; level: string; msg: string; [k: string]: unknown }
+
+/**
+ * The outcome every drain must have: the jobs that fit finished during the drain with their
+ * outputs written; the rest, and an upload that arrived after the notice, are back in the
+ * queue for another consumer at once; nothing dead-lettered; protection cleared.
+ */
+export async function expectDrainedWithNothingLost(fleetUnderTest: MotoFleet, logs: LogLine[], draining: LogLine) {
+  // The jobs that fit finished during the drain and their outputs were written.
+  const processed = logs.filter((l) => l.msg === 'object processed');
+  expect(processed.map((l) => l.key).sort()).toEqual([...FAST_KEYS].sort());
+  for (const l of processed) expect(Date.parse(l.time)).toBeGreaterThanOrEqual(Date.parse(draining.time));
+  expect(await outputKeys(fleetUnderTest)).toEqual(FAST_KEYS.map(outputKeyFor).sort());
+  for (const key of FAST_KEYS) expect(await outputBody(fleetUnderTest, outputKeyFor(key))).toBe(`content of ${key}`);
+
+  // The rest were released: another consumer gets them at once (the queue's visibility
+  // timeout is 120 s), together with the upload that arrived after the notice.
+  const again = await receiveAll(fleetUnderTest, 3);
+  expect(again.flatMap((m) => m.keys).sort()).toEqual([...SLOW_KEYS, LATE_KEY].sort());
+  for (const m of again) expect(m.receiveCount).toBe(m.keys[0] === LATE_KEY ? 1 : 2);
+
+  // Nothing else anywhere: fast messages deleted, nothing dead-lettered.
+  expect(await fleetUnderTest.counts(fleetUnderTest.queueUrl)).toEqual({ visible: 0, inFlight: 3 });
+  expect(await fleetUnderTest.counts(fleetUnderTest.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+  // Protection cleared for the group to scale in.
+  expect(await fleetUnderTest.protectedFromScaleIn()).toBe(false);
+  // Logs never carry receipt handles.
+  expect(JSON.stringify(logs)).not.toMatch(/receipt/i);
+}
