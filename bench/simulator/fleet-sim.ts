@@ -165,7 +165,7 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
   let deadLettered = 0;
   let firstInstanceAt: number | undefined;
   const lastActivity = new Map<string, number>();
-  const warming = new Map<string, { at: number; added: number }>();
+  const stepWarmup = new Map<string, { at: number; added: number }>();
   let now = 0;
 
   const visibleCount = (): number => ready.length - readyHead;
@@ -283,15 +283,19 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
     }
   };
 
+  /** Instances launched or in service for less than the warm-up: they block scale-in. */
+  const warming = (): boolean => alive().some((i) => i.state === 'pending' || now < i.inServiceAt! + fleet.warmupSeconds);
+
+  // Target tracking sizes the group from its current capacity (warming instances included): 0 × anything is 0.
   const applyTargetTracking = (p: TargetTrackingSpec): void => {
     const { high, low } = targetTrackingAlarms(p);
-    const base = inService().length;
+    const base = desired;
     const hi = evaluateAlarm(metrics, high, now);
     if (hi.inAlarm && hi.latest !== undefined && base > 0) {
       desired = Math.max(desired, Math.ceil((base * hi.latest) / p.targetValue));
       return;
     }
-    if (p.disableScaleIn) return;
+    if (p.disableScaleIn || warming()) return;
     const lo = evaluateAlarm(metrics, low, now);
     if (lo.inAlarm && lo.latest !== undefined) {
       const target = Math.ceil((base * lo.latest) / p.targetValue);
@@ -313,10 +317,10 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
       case 'ExactCapacity': desired = step.adjustment; break;
       case 'ChangeInCapacity': {
         let adj = step.adjustment;
-        const warm = warming.get(p.name);
+        const warm = stepWarmup.get(p.name);
         if (adj > 0 && p.warmupSeconds && warm && now - warm.at < p.warmupSeconds) adj = Math.max(0, adj - warm.added);
         desired = desired + adj;
-        if (adj > 0) warming.set(p.name, { at: now, added: adj });
+        if (adj > 0) stepWarmup.set(p.name, { at: now, added: adj });
         break;
       }
       case 'PercentChangeInCapacity': {
@@ -326,6 +330,7 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
       }
     }
     desired = Math.max(fleet.minCapacity, Math.min(fleet.maxCapacity, desired));
+    if (desired < before && warming()) desired = before; // no dynamic scale-in while instances warm up
     if (desired !== before) lastActivity.set(p.name, now);
   };
 

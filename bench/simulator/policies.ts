@@ -43,6 +43,9 @@ export function sampleWorker(service: ServiceTimes): WorkerBehaviour {
   };
 }
 
+/** The warm-up EC2 Auto Scaling uses when a group sets none: the default cooldown. */
+export const DEFAULT_WARMUP_SECONDS = 300;
+
 const visible = (statistic: 'Average' | 'Maximum', periodSeconds: number): MetricQuery => ({
   metrics: { m1: { metric: 'ApproximateNumberOfMessagesVisible', statistic, periodSeconds } },
 });
@@ -54,6 +57,7 @@ export function samplePolicy(service: ServiceTimes, maxCapacity: number): FleetP
     source: 'the public sample: target tracking, ApproximateNumberOfMessagesVisible = 2, min 1; its bash loop',
     minCapacity: 1,
     maxCapacity,
+    warmupSeconds: DEFAULT_WARMUP_SECONDS,
     policies: [{ kind: 'target-tracking', name: 'visible=2', query: visible('Average', 60), targetValue: 2, disableScaleIn: false }],
     worker: sampleWorker(service),
   };
@@ -71,6 +75,7 @@ export function ecsPatternsPolicy(service: ServiceTimes, maxCapacity: number): F
     source: 'aws-ecs-patterns QueueProcessing defaults: steps at 0/100/500 (−1/+1/+5), 5-min Maximum, cooldown 300 s, min 1',
     minCapacity: 1,
     maxCapacity,
+    warmupSeconds: DEFAULT_WARMUP_SECONDS,
     policies: [
       {
         kind: 'step',
@@ -105,6 +110,7 @@ export function backlogRecipePolicy(service: ServiceTimes, maxCapacity: number, 
     source: `AWS backlog-per-instance recipe: target ${target.toFixed(0)} = ${acceptableLatencySeconds} s latency ÷ ${(service.oursSeconds / concurrency).toFixed(2)} s per message per instance, min 1`,
     minCapacity: 1,
     maxCapacity,
+    warmupSeconds: DEFAULT_WARMUP_SECONDS,
     policies: [{
       kind: 'target-tracking',
       name: 'backlog-per-instance',

@@ -108,6 +108,12 @@ export interface FleetPolicy {
   readonly source: string;
   readonly minCapacity: number;
   readonly maxCapacity: number;
+  /**
+   * Instance warm-up, seconds after InService (DefaultInstanceWarmup; the default cooldown, 300 s,
+   * when unset). While any instance warms up, dynamic scaling does not scale in, and scale-out
+   * counts the warming instances as capacity.
+   */
+  readonly warmupSeconds: number;
   readonly policies: ScalingPolicySpec[];
   readonly worker: WorkerBehaviour;
 }

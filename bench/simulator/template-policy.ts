@@ -4,6 +4,7 @@
  * AWS::AutoScaling::ScalingPolicy (target tracking with predefined-free customized metrics or metric
  * math; step and simple scaling together with the CloudWatch alarm whose actions invoke them).
  */
+import { DEFAULT_WARMUP_SECONDS } from './policies';
 import { AdjustmentType, ComparisonOperator, FleetPolicy, MetricName, MetricQuery, MetricStat, ScalingPolicySpec, Statistic, StepAdjustment, WorkerBehaviour } from './policy';
 
 type Json = any; // CloudFormation templates are untyped JSON
@@ -145,6 +146,7 @@ export function fleetPolicyFromTemplate(template: CfnTemplate, name: string, sou
     source,
     minCapacity: num(group.MinSize, `${groupId}.MinSize`),
     maxCapacity: num(group.MaxSize, `${groupId}.MaxSize`),
+    warmupSeconds: group.DefaultInstanceWarmup !== undefined ? num(group.DefaultInstanceWarmup, `${groupId}.DefaultInstanceWarmup`) : DEFAULT_WARMUP_SECONDS,
     policies: policies.map(([id, r]) => readPolicy(template, id, r.Properties)),
     worker,
   };
