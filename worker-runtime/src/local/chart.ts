@@ -25,7 +25,7 @@ const WIDTH = 760;
 const PANEL_H = 130;
 const LEFT = 60;
 const RIGHT = 20;
-const TOP = 40;
+const TOP = 58;
 const GAP = 30;
 
 function esc(s: string): string {
@@ -93,7 +93,7 @@ export function renderChart(input: ChartInput): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     '<rect width="100%" height="100%" fill="#fff"/>',
-    `<text x="${LEFT}" y="20" font-size="15" font-weight="bold">${esc(input.title)}</text>`,
+    `<text x="${LEFT}" y="22" font-size="15" font-weight="bold">${esc(input.title)}</text>`,
     panel(0, 'backlog (visible + in flight)', '#1f77b4', xs, samples.map((s) => s.visible + s.inFlight), tMax, true),
     panel(1, `workers${input.interruptions.length ? ' (red: Spot interruptions injected)' : ''}`, '#2ca02c', xs, samples.map((s) => s.workers), tMax, true),
     marks,

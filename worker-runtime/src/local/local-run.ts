@@ -308,14 +308,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       state = decision.state;
     }
 
-    // The group converges on the desired capacity, replacing interrupted or dead workers.
-    const inService = fleet.inService().length;
-    if (!stopRequested || options.watch === false) {
-      for (let i = inService; i < state.desired; i++) fleet.launch();
-      if (inService > state.desired) fleet.scaleIn(inService - state.desired, now + 5 * minuteMs);
-    }
-    peakWorkers = Math.max(peakWorkers, fleet.live().length);
-
     if (now >= nextInterrupt) {
       const candidates = fleet.inService();
       if (candidates.length > 0) {
@@ -329,9 +321,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         nextInterrupt = now + options.interruptEvery! * 1000;
       }
     }
+    // The group converges on the desired capacity, replacing interrupted or dead workers.
+    const inService = fleet.inService().length;
+    if (!stopRequested) {
+      for (let i = inService; i < state.desired; i++) fleet.launch();
+      if (inService > state.desired) fleet.scaleIn(inService - state.desired, now + 5 * minuteMs);
+    }
+    peakWorkers = Math.max(peakWorkers, fleet.live().length);
+
     // EC2 reclaims the instance at the deadline whether or not it finished draining.
     for (const [w, deadline] of spotDeadlines) {
-      if (w.state === 'exited') {spotDeadlines.delete(w);} else if (now > deadline + 1000) {
+      if (w.state === 'exited') {
+        spotDeadlines.delete(w);
+      } else if (now > deadline + 1000) {
         fleet.kill(w);
         w.cause = 'spot-interruption';
         spotDeadlines.delete(w);

@@ -1,7 +1,8 @@
 /**
  * Interruptions in local mode: the fleet injects a notice over IPC (what IMDS reports on EC2:
  * a Spot interruption with its two-minute deadline, or the ASG's lifecycle `Terminating` on
- * scale-in), and SIGTERM drains the same way as under systemd.
+ * scale-in), and SIGTERM drains the same way as under systemd. SIGINT too: Ctrl-C in a terminal
+ * reaches every process of the group, and a worker should drain, not die, when the run is stopped.
  */
 import { isInterruptMessage } from './ipc-messages';
 import type { InterruptionNotice, InterruptionSource } from '../../core/ports';
@@ -25,11 +26,15 @@ export class LocalInterruptionSource implements InterruptionSource {
     this.onSigterm = () => onNotice({ kind: 'sigterm' });
     process.on('message', this.onMessage);
     process.on('SIGTERM', this.onSigterm);
+    process.on('SIGINT', this.onSigterm);
   }
 
   stop(): void {
     if (this.onMessage) process.off('message', this.onMessage);
-    if (this.onSigterm) process.off('SIGTERM', this.onSigterm);
+    if (this.onSigterm) {
+      process.off('SIGTERM', this.onSigterm);
+      process.off('SIGINT', this.onSigterm);
+    }
     this.onMessage = undefined;
     this.onSigterm = undefined;
   }
