@@ -51,7 +51,10 @@ describe('report', () => {
     sqsRequests: { SendMessage: 4, ReceiveMessage: 5, DeleteMessageBatch: 3 },
     sqsRequestsTotal: 12,
     scalingEvents: [{ t: 1, from: 0, to: 1, reason: 'step-0-to-1' }],
-    policy: { backlogPerInstanceTarget: 30, maxWorkers: 4, concurrency: 1, timeScale: 60, localSecondsPerCloudWatchMinute: 1, visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
+    policy: {
+      backlogPerInstanceTarget: 30, maxWorkers: 4, concurrency: 1, timeScale: 60,
+      localSecondsPerCloudWatchMinute: 1, visibilityTimeoutSeconds: 30, maxReceiveCount: 5,
+    },
     fleetAtZero: true,
     endedBy: 'scaled-to-zero',
     outDir: '/tmp/x',
