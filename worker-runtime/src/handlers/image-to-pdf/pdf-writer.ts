@@ -7,14 +7,10 @@ import {
   PDFDict,
   PDFDocument,
   PDFName,
-  PDFRawStream,
   PDFRef,
-  concatTransformationMatrix,
-  drawObject,
-  popGraphicsState,
-  pushGraphicsState,
 } from 'pdf-lib';
 import { PageGeometry } from './page-geometry';
+import { PassThroughStream } from './pass-through-stream';
 
 export type DeviceColourSpace = 'DeviceGray' | 'DeviceRGB' | 'DeviceCMYK';
 
@@ -39,6 +35,13 @@ export interface PdfPage {
   readonly geometry: PageGeometry;
 }
 
+const ASCII = new TextEncoder();
+
+/** PDF numbers have no exponent form; page geometry is already rounded to 1/1000 pt. */
+function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(3).replace(/0+$/, '');
+}
+
 const DEVICE: Record<number, DeviceColourSpace> = { 1: 'DeviceGray', 3: 'DeviceRGB', 4: 'DeviceCMYK' };
 
 export async function writePdf(pages: readonly PdfPage[]): Promise<Uint8Array> {
@@ -54,7 +57,7 @@ export async function writePdf(pages: readonly PdfPage[]): Promise<Uint8Array> {
       let ref = profiles.get(image.iccProfile);
       if (!ref) {
         const dict = context.obj({ N: image.components, Alternate: DEVICE[image.components] });
-        ref = context.register(PDFRawStream.of(dict, image.iccProfile));
+        ref = context.register(PassThroughStream.of(dict, image.iccProfile));
         profiles.set(image.iccProfile, ref);
       }
       colourSpace = [PDFName.of('ICCBased'), ref];
@@ -72,21 +75,17 @@ export async function writePdf(pages: readonly PdfPage[]): Promise<Uint8Array> {
     if (image.softMask) entries.SMask = embed(image.softMask);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const dict = context.obj(entries as any) as unknown as PDFDict;
-    return context.register(PDFRawStream.of(dict, image.data));
+    return context.register(PassThroughStream.of(dict, image.data));
   };
 
-  for (const { image, geometry } of pages) {
-    const ref = embed(image);
+  pages.forEach(({ image, geometry }, index) => {
+    const name = `Im${index}`;
     const page = doc.addPage([geometry.width, geometry.height]);
-    const name = page.node.newXObject('Im', ref);
-    const [a, b, c, d, e, f] = geometry.matrix;
-    page.pushOperators(
-      pushGraphicsState(),
-      concatTransformationMatrix(a, b, c, d, e, f),
-      drawObject(name),
-      popGraphicsState(),
-    );
-  }
+    page.node.set(PDFName.of('Resources'), context.obj({ XObject: { [name]: embed(image) } }));
+    // Written uncompressed: deflating ~40 bytes costs more than it saves.
+    const operators = `q ${geometry.matrix.map(formatNumber).join(' ')} cm /${name} Do Q`;
+    page.node.set(PDFName.of('Contents'), context.register(PassThroughStream.of(context.obj({}), ASCII.encode(operators))));
+  });
   // Object streams would only compress a handful of tiny dictionaries; writing them costs time.
   return doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
 }
