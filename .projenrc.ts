@@ -138,5 +138,13 @@ project.addTask('test:all', {
   description: 'Install the test peers (moto, cfn-lint, metadata mock) under .peers/ and run every test',
   exec: 'bash scripts/test.sh',
 });
+// Benchmarks (not tests): convert vs anchors, local pipeline, scaling simulator; rewrites docs/benchmarks.md.
+const bench = project.addTask('bench', {
+  description: 'Run the benchmarks and the scaling simulator (a few minutes on 2 cores) and rewrite the tables in docs/benchmarks.md',
+});
+bench.spawn(buildRuntime);
+bench.exec('tsx bench/convert/run.ts --rounds 3');
+bench.exec('tsx bench/pipeline/run.ts --copies 5');
+bench.exec('tsx bench/simulator/run.ts');
 
 project.synth();

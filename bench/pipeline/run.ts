@@ -1,0 +1,144 @@
+/**
+ * `npx projen bench` part 2: the whole local pipeline (`spot-worker local`: local bucket, durable
+ * queue, a fleet scaled from zero by the construct's policy) against convert-only throughput
+ * (`spot-worker convert`) on the same images and the same cores; and the SQS requests each would
+ * bill per 1000 images, next to a model of the public sample's loop. Rewrites the pipeline section
+ * of docs/benchmarks.md and bench/out/pipeline.json.
+ *
+ *   tsx bench/pipeline/run.ts [--copies 5]
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { machineLine, table, writeSection } from '../report/doc-section';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CORPUS = path.join(ROOT, '..', 'shared', 'corpus', 'photos');
+const OUT = path.join(ROOT, 'bench', 'out', 'pipeline');
+const CLI = path.join(ROOT, 'worker-runtime', 'bin', 'spot-worker.js');
+
+/** The sample's loop, per the issue's figures: ReceiveMessage without long polling every 5 s when idle. */
+const SAMPLE_POLL_SECONDS = 5;
+/** The sample's SQS calls per image: its receive and its delete (its other ~5 calls per image go to S3 and the CLI). */
+const SAMPLE_SQS_CALLS_PER_IMAGE = 2;
+
+interface LocalReportSubset {
+  readonly images: number;
+  readonly pdfs: number;
+  readonly processingSeconds: number;
+  readonly imagesPerSecond: number;
+  readonly utilisation: number;
+  readonly peakWorkers: number;
+  readonly sqsRequests: Record<string, number>;
+  readonly sqsRequestsTotal: number;
+  readonly deadLetterEntries: unknown[];
+  readonly unaccounted: unknown[];
+  readonly timeline: Array<{ t: number; workers: number; finished: number }>;
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** `copies` copies of the corpus in sub-folders (hard links when the file system allows). */
+function prepareImages(copies: number): { dir: string; count: number; bytes: number } {
+  const dir = path.join(OUT, 'images');
+  fs.rmSync(dir, { recursive: true, force: true });
+  const files = fs.readdirSync(CORPUS).filter((f) => /\.jpe?g$/i.test(f)).sort();
+  let bytes = 0;
+  for (let c = 1; c <= copies; c++) {
+    const sub = path.join(dir, `copy${c}`);
+    fs.mkdirSync(sub, { recursive: true });
+    for (const f of files) {
+      const src = path.join(CORPUS, f);
+      try {
+        fs.linkSync(src, path.join(sub, f));
+      } catch {
+        fs.copyFileSync(src, path.join(sub, f));
+      }
+      bytes += fs.statSync(src).size;
+    }
+  }
+  return { dir, count: files.length * copies, bytes };
+}
+
+function runCli(args: string[]): { stdout: string; seconds: number } {
+  const t0 = process.hrtime.bigint();
+  const res = spawnSync('node', [CLI, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (res.status !== 0) throw new Error(`spot-worker ${args[0]} failed (${res.status}): ${res.stderr.slice(-2000)}`);
+  return { stdout: res.stdout, seconds };
+}
+
+/** Images per second while the fleet was at full size: from the first sample with the peak worker count to the last image. */
+function steadyRate(r: LocalReportSubset): number | undefined {
+  const first = r.timeline.find((s) => s.workers === r.peakWorkers);
+  const last = r.timeline.find((s) => s.finished >= r.images);
+  if (!first || !last || last.t <= first.t) return undefined;
+  return (last.finished - first.finished) / (last.t - first.t);
+}
+
+export function main(): void {
+  const copies = arg('copies', 5);
+  const cores = os.availableParallelism();
+  fs.mkdirSync(OUT, { recursive: true });
+  const images = prepareImages(copies);
+
+  // Convert-only: the same handler over the same files, one job per core, no queue.
+  const convertOut = path.join(OUT, 'convert-only');
+  fs.rmSync(convertOut, { recursive: true, force: true });
+  const conv = runCli(['convert', images.dir, '--out', convertOut, '--concurrency', String(cores)]);
+  const m = /\(([\d.]+) images\/s\)/.exec(conv.stdout);
+  const convertRate = m ? Number(m[1]) : images.count / conv.seconds;
+
+  // The whole pipeline, one worker process per core at most.
+  const localOut = path.join(OUT, 'local');
+  fs.rmSync(localOut, { recursive: true, force: true });
+  runCli(['local', '--images', images.dir, '--out', localOut, '--label', 'bench', '--max-workers', String(cores), '--timeout', '600']);
+  const r: LocalReportSubset = JSON.parse(fs.readFileSync(path.join(localOut, 'report.json'), 'utf8'));
+  const steady = steadyRate(r);
+
+  const producer = r.sqsRequests.SendMessage ?? 0;
+  const consumer = r.sqsRequestsTotal - producer;
+  const per1000 = (n: number): number => (n / r.images) * 1000;
+  // The sample at the same volume: 2 SQS calls per image, plus an idle poll every 5 s per instance
+  // for the rest of the day (it never scales below one instance).
+  const idlePollsPerInstanceDay = (24 * 3600) / SAMPLE_POLL_SECONDS;
+  const sampleFloor = SAMPLE_SQS_CALLS_PER_IMAGE * 1000;
+  const samplePerDay = (imagesPerDay: number): number => sampleFloor + (idlePollsPerInstanceDay / imagesPerDay) * 1000;
+  const oursPer1000 = per1000(consumer);
+
+  const result = {
+    date: new Date().toISOString(), machine: machineLine(), cores, images: images.count, megabytes: images.bytes / 1e6,
+    convertOnlyImagesPerSecond: convertRate, local: { ...r, timeline: undefined }, steadyImagesPerSecond: steady,
+    endToEndRatio: r.imagesPerSecond / convertRate, steadyRatio: steady !== undefined ? steady / convertRate : undefined,
+    sqs: { consumerPer1000: oursPer1000, producerPer1000: per1000(producer), samplePer1000AtThisVolume: samplePerDay(images.count), sampleFloorPer1000: sampleFloor },
+  };
+  fs.writeFileSync(path.join(ROOT, 'bench', 'out', 'pipeline.json'), JSON.stringify(result, null, 1));
+
+  const ok = (b: boolean): string => (b ? 'met' : 'NOT met');
+  const content = [
+    `Run ${result.date} on ${result.machine}; ${images.count} images (${copies} copies of ../shared/corpus/photos, ${result.megabytes.toFixed(0)} MB), ${cores} cores, one run each.`,
+    '',
+    table(['measurement', 'value'], [
+      [`convert-only: \`spot-worker convert --concurrency ${cores}\``, `${convertRate.toFixed(1)} images/s`],
+      [`local pipeline end to end (from the first upload, fleet starting at 0, max ${cores} workers × concurrency 1)`, `${r.imagesPerSecond.toFixed(1)} images/s`],
+      ['local pipeline at full fleet (peak workers until the last image)', steady !== undefined ? `${steady.toFixed(1)} images/s` : '—'],
+      ['fleet utilisation during the run', `${(r.utilisation * 100).toFixed(0)} %`],
+      ['PDFs / DLQ / lost', `${r.pdfs} / ${r.deadLetterEntries.length} / ${r.unaccounted.length}`],
+      ['SQS requests by action (local run)', Object.entries(r.sqsRequests).map(([k, v]) => `${k} ${v}`).join(', ')],
+      ['our consumer SQS requests per 1000 images (receives incl. empty polls, deletes, visibility, DLQ)', oursPer1000.toFixed(0)],
+      ['S3 → SQS notifications per 1000 images (the same for the sample)', per1000(producer).toFixed(0)],
+      [`the sample per 1000 images: ${SAMPLE_SQS_CALLS_PER_IMAGE} calls per image + ${idlePollsPerInstanceDay} idle polls per instance-day`, `≥ ${sampleFloor} (${samplePerDay(images.count).toFixed(0)} if these ${images.count} images were a day's volume)`],
+    ]),
+    '',
+    `- Pipeline ÷ convert-only: **${(result.endToEndRatio * 100).toFixed(0)} %** end to end, **${result.steadyRatio !== undefined ? (result.steadyRatio * 100).toFixed(0) : '—'} %** at full fleet (goal ≥ 80 %) → **${ok((result.steadyRatio ?? 0) >= 0.8)}**`,
+    `- Consumer SQS requests per 1000 images: **${oursPer1000.toFixed(0)}** (goal ≤ 250, the sample ≥ ${sampleFloor}) → **${ok(oursPer1000 <= 250)}**`,
+  ].join('\n');
+  writeSection('pipeline', content);
+  console.log(content);
+}
+
+if (require.main === module) main();
