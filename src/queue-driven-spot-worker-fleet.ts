@@ -11,11 +11,11 @@ import { Construct } from 'constructs';
 import { BacklogScaling } from './backlog-scaling';
 import { FleetMetricFactory } from './fleet-metrics';
 import { FleetMonitoring } from './fleet-monitoring';
+import { QueueDrivenSpotWorkerFleetProps, ResolvedFleetProps, resolveFleetProps } from './fleet-props';
 import {
   acknowledgeBucketNotificationsHandler, acknowledgeMixedInstancesGroup, acknowledgeNoAccessLogs,
   acknowledgeNoScalingNotifications, acknowledgeWorkerPolicyWildcards,
 } from './nag-acknowledgements';
-import { QueueDrivenSpotWorkerFleetProps, ResolvedFleetProps, resolveFleetProps } from './fleet-props';
 import { SourceConditionedQueueDestination } from './queue-notification';
 import { resolveRuntimeBundle } from './runtime-bundle';
 import { WorkerHandler } from './worker-handler';

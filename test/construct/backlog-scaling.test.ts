@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
-import { evaluate, Sample } from './support/metric-math';
 import { onlyResource, synthFleet } from './support/fleet-stack';
+import { evaluate, Sample } from './support/metric-math';
 
 // The scaling policies are checked twice: their shape in the template, and their behaviour, by
 // evaluating the template's own metric-math expressions (support/metric-math.ts) on scenarios.

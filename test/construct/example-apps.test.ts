@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildExampleApp } from '../../examples/app';
 import { describeWithPeers, peerPath } from '../support/peers';
@@ -53,7 +54,7 @@ describeWithBundle('example apps', () => {
 
   test('cdk-nag still reports a finding that is not acknowledged (the check is live)', () => {
     const { main } = buildExampleApp(new App());
-    new (require('aws-cdk-lib/aws-sqs').Queue)(main, 'UnencryptedTransportQueue');
+    new sqs.Queue(main, 'UnencryptedTransportQueue');
     const report = new AwsSolutionsChecks(main.node.root).validateScope(main);
     expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-SQS3');
   });
@@ -78,7 +79,9 @@ describeWithBundle('npx projen synth:example', () => {
     const t = templates[name];
     expect(resources(t, 'AWS::S3::Bucket').length).toBeGreaterThan(0);
     for (const b of resources(t, 'AWS::S3::Bucket')) {
-      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+      });
       expect(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
     }
     const tlsDenies = resources(t, 'AWS::S3::BucketPolicy').flatMap((p) => p.Properties.PolicyDocument.Statement)
@@ -105,7 +108,7 @@ describeWithBundle('npx projen synth:example', () => {
     expect(Object.keys(send.Condition.StringEquals)).toEqual(['aws:SourceAccount']);
   });
 
-  test.each(TEMPLATES)('%s: ASG at min 0, all Spot above base, price-capacity-optimized, rebalancing, arm64 AL2023, IMDSv2', (name) => {
+  test.each(TEMPLATES)('%s: ASG min 0, all Spot above base, price-capacity-optimized, rebalancing, arm64 AL2023, IMDSv2', (name) => {
     const t = templates[name];
     const [asg] = resources(t, 'AWS::AutoScaling::AutoScalingGroup');
     expect(asg.Properties.MinSize).toBe('0');

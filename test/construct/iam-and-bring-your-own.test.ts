@@ -1,11 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Template } from 'aws-cdk-lib/assertions';
 import { QueueDrivenSpotWorkerFleet } from '../../src';
 import { FAKE_BUNDLE, onlyResource, synthFleet } from './support/fleet-stack';
 

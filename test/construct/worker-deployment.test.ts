@@ -2,8 +2,8 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { WorkerHandler } from '../../src';
-import { quoteEnvValue, renderWorkerBootScript } from '../../src/worker-user-data';
 import { FIXTURES, synthFleet, userDataOf } from './support/fleet-stack';
+import { quoteEnvValue, renderWorkerBootScript } from '../../src/worker-user-data';
 
 const baseOptions = {
   region: 'eu-west-1',
