@@ -43,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     outputPrefix: config.outputPrefix,
     outputBucket: config.outputBucket,
     concurrency: config.concurrency,
+    waitTimeSeconds: config.receiveWaitSeconds,
     idleGraceSeconds: config.idleGraceSeconds,
     instance: adapters.instance,
     lifecycleAction: adapters.lifecycleAction,

@@ -23,7 +23,7 @@ export function backoffSeconds(attempt: number, options: BackoffOptions = {}): n
   const base = options.baseSeconds ?? 10;
   const max = Math.min(options.maxSeconds ?? 900, MAX_VISIBILITY_SECONDS);
   const random = options.random ?? Math.random;
-  const n = Math.max(1, Math.floor(attempt));
+  const n = Number.isFinite(attempt) ? Math.max(1, Math.floor(attempt)) : 1;
   const nominal = Math.min(max, base * 2 ** Math.min(n - 1, 30));
   const half = nominal / 2;
   return Math.max(1, Math.min(max, Math.round(half + random() * half)));

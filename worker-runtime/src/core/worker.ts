@@ -93,6 +93,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Waits for `p` at most `ms`; the timer is cleared either way, so it never holds the process open. */
+async function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => { timer = setTimeout(r, Math.max(0, ms)); })]);
+  clearTimeout(timer);
+}
+
 export class Worker extends EventEmitter {
   /** Resolves when the worker has drained and stopped. */
   public readonly stopped: Promise<void>;
@@ -113,6 +120,8 @@ export class Worker extends EventEmitter {
   private draining = false;
   private notice?: InterruptionNotice;
   private deadline = Infinity;
+  /** When the current long poll was sent; undefined between polls. */
+  private pollStartedAt?: number;
   private loopDone: Promise<void> = Promise.resolve();
   private slotWaiters: Array<() => void> = [];
   private busySince?: number;
@@ -166,6 +175,7 @@ export class Worker extends EventEmitter {
   drain(notice: InterruptionNotice = { kind: 'sigterm' }): Promise<void> {
     const deadline = notice.deadline?.getTime() ?? Date.now() + (this.options.drainTimeoutSeconds ?? 90) * 1000;
     this.deadline = Math.min(this.deadline, deadline);
+    this.stopPollingInTime();
     if (this.draining) {
       if (notice.kind === 'lifecycle-terminating' && this.notice?.kind !== 'lifecycle-terminating') this.notice = notice;
       this.logger.info('further interruption notice while draining', { kind: notice.kind, deadline: new Date(this.deadline).toISOString() });
@@ -175,7 +185,6 @@ export class Worker extends EventEmitter {
     this.notice = notice;
     this.logger.info('draining', { kind: notice.kind, deadline: new Date(this.deadline).toISOString(), inFlight: this.jobs.size });
     this.emit('draining', notice);
-    this.pollAbort.abort();
     this.wakeSlotWaiters();
     void this.finishDrain().catch((err) => this.logger.error('drain failed', { error: err as Error }));
     return this.stopped;
@@ -202,11 +211,13 @@ export class Worker extends EventEmitter {
       if (free <= 0) { await new Promise<void>((r) => this.slotWaiters.push(r)); continue; }
       let messages: QueueMessage[];
       try {
+        this.pollStartedAt = Date.now();
         messages = await this.queue.receive({
           maxMessages: Math.min(10, free), waitTimeSeconds: this.waitTimeSeconds, signal: this.pollAbort.signal,
         });
         failures = 0;
       } catch (err) {
+        this.pollStartedAt = undefined;
         if (this.draining) break;
         failures += 1;
         const retryIn = backoffSeconds(failures, { baseSeconds: 1, maxSeconds: 60 });
@@ -215,7 +226,13 @@ export class Worker extends EventEmitter {
         await sleep(retryIn * 1000, this.pollAbort.signal);
         continue;
       }
+      this.pollStartedAt = undefined;
       if (messages.length === 0) continue;
+      if (this.draining) {
+        // Received by the poll that was left to finish (see drain): never started, given back at once.
+        await Promise.all(messages.map((m) => this.release(m)));
+        break;
+      }
       // Protection goes on before any of this work starts (idle → busy only; no-op when already set).
       await this.protection.busy();
       for (const m of messages) {
@@ -231,6 +248,7 @@ export class Worker extends EventEmitter {
     if (this.jobs.size === 0 && this.busySince === undefined) this.busySince = Date.now();
     const controller = new AbortController();
     const log = this.logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
+    log.info('message received', { inFlight: this.jobs.size + 1 });
     const job: RunningJob = { message, controller, settling: false, released: false, lost: false, done: Promise.resolve() };
     const extender = new VisibilityExtender({
       queue: this.queue,
@@ -349,8 +367,23 @@ export class Worker extends EventEmitter {
     }
   }
 
+  /**
+   * Aborting a long poll only closes our end: the queue may still hand the poll's messages to
+   * the dead connection, leaving them invisible for a whole visibility timeout. So a poll in
+   * flight is left to finish (≤ 20 s; whatever it returns is released at once) when that fits
+   * before the drain deadline, and aborted only when it does not.
+   */
+  private stopPollingInTime(): void {
+    if (this.pollStartedAt === undefined || this.pollAbort.signal.aborted) return;
+    const pollEndsAt = this.pollStartedAt + (this.waitTimeSeconds + 2) * 1000;
+    if (pollEndsAt > this.deadline - this.marginMs()) this.pollAbort.abort();
+  }
+
+  private marginMs(): number {
+    return (this.options.drainMarginSeconds ?? 5) * 1000;
+  }
+
   private async finishDrain(): Promise<void> {
-    await this.loopDone;
     const notice = this.notice!;
     const lifecycle = notice.kind === 'lifecycle-terminating' ? notice.lifecycle ?? this.options.lifecycleAction : undefined;
     const heartbeat = lifecycle && this.options.instance ? setInterval(() => {
@@ -361,11 +394,15 @@ export class Worker extends EventEmitter {
     }, (this.options.lifecycleHeartbeatSeconds ?? 30) * 1000) : undefined;
     heartbeat?.unref();
 
-    const marginMs = (this.options.drainMarginSeconds ?? 5) * 1000;
+    const marginMs = this.marginMs();
     while (this.jobs.size > 0 && Date.now() < this.deadline - marginMs) {
-      await Promise.race([...[...this.jobs.values()].map((j) => j.done), sleep(Math.min(1000, this.deadline - marginMs - Date.now()))]);
+      await waitAtMost(Promise.race([...this.jobs.values()].map((j) => j.done)), Math.min(1000, this.deadline - marginMs - Date.now()));
     }
     const unfinished = [...this.jobs.values()].filter((j) => !j.settling);
+    // Release only after the last poll has ended, or that poll could take the released messages.
+    await waitAtMost(this.loopDone, this.deadline - Date.now() - marginMs);
+    this.pollAbort.abort();
+    await this.loopDone;
     if (unfinished.length > 0) {
       this.logger.warn('drain deadline reached; releasing unfinished jobs', { count: unfinished.length });
       await Promise.all(unfinished.map(async (j) => {
@@ -375,7 +412,7 @@ export class Worker extends EventEmitter {
       }));
     }
     // Handlers that ignore the abort are not waited for beyond the margin.
-    await Promise.race([Promise.all([...this.jobs.values()].map((j) => j.done)), sleep(marginMs)]);
+    await waitAtMost(Promise.all([...this.jobs.values()].map((j) => j.done)), marginMs);
     await this.deletes.flush();
     await this.protection.release();
     this.recordBusyTime();

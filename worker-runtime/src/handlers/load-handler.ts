@@ -8,9 +8,6 @@ import { ConfigError } from '../core/errors';
 type HandlerConfig = Pick<RunConfig, 'handler' | 'handlerModule' | 'handlerCommand' | 'commandOutputExtension'
 | 'commandContentType' | 'commandTimeoutSeconds' | 'maxImageBytes' | 'maxImagePixels' | 'validateDecode'>;
 
-interface ImageToPdfModule {
-  createImageToPdfHandler?: (options: { maxBytes?: number; maxPixels?: number; validateDecode?: boolean }) => Handler;
-}
 
 export function loadHandler(config: HandlerConfig): Handler {
   switch (config.handler) {
@@ -28,9 +25,8 @@ export function loadHandler(config: HandlerConfig): Handler {
     case 'image-to-pdf': {
       // Loaded lazily: the module and command handlers do not need sharp or pdf-lib.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require('./image-to-pdf') as ImageToPdfModule;
-      if (typeof mod.createImageToPdfHandler !== 'function') throw new Error('handlers/image-to-pdf exports no createImageToPdfHandler');
-      return mod.createImageToPdfHandler({ maxBytes: config.maxImageBytes, maxPixels: config.maxImagePixels, validateDecode: config.validateDecode });
+      const mod = require('./image-to-pdf') as typeof import('./image-to-pdf');
+      return mod.imageToPdfHandler({ maxBytes: config.maxImageBytes, maxPixels: config.maxImagePixels, validateDecode: config.validateDecode });
     }
     default:
       throw new ConfigError(`unknown SPOT_WORKER_HANDLER '${String(config.handler)}'`);
