@@ -32,7 +32,16 @@ constructs_version="$(pkg 'devDependencies.constructs')"
 
 now() { date +%s; }
 step() { echo "== bindings: $*"; }
-die() { echo "test:bindings setup failed: $*" >&2; echo "0 passed, ${#languages[@]} failed"; exit 1; }
+passed=0
+failed=0
+pending=$(( ${#languages[@]} + 1 )) # the languages and the rosetta check
+results=()
+record() { # name, rc, seconds
+  pending=$((pending - 1))
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); results+=("PASS $1 (${3}s)"); else failed=$((failed + 1)); results+=("FAIL $1 (${3}s)"); fi
+}
+# A setup failure fails every check that has not run yet.
+die() { echo "test:bindings setup failed: $*" >&2; echo "$passed passed, $((failed + pending)) failed"; exit 1; }
 
 t0=$(now)
 if [ "${BINDINGS_SKIP_BUILD:-0}" != 1 ] && [ "${BINDINGS_SKIP_PACMAK:-0}" != 1 ]; then
@@ -42,6 +51,19 @@ if [ "${BINDINGS_SKIP_BUILD:-0}" != 1 ] && [ "${BINDINGS_SKIP_PACMAK:-0}" != 1 ]
   npx projen compile || die "jsii compile failed"
 fi
 [ -f worker-runtime/dist/bundle-arm64/spot-worker.js ] || die "worker-runtime/dist/bundle-arm64 is missing: run npx projen bundle:runtime"
+
+# README examples: TypeScript blocks compile under jsii-rosetta strict mode (which also translates
+# them for the bindings' docs and Construct Hub); Python blocks run in the Python smoke step.
+step "jsii-rosetta: README TypeScript examples (strict)"
+t=$(now)
+readme_ts=$(grep -c '^```\(ts\|typescript\)\b' README.md)
+if [ "$readme_ts" -gt 0 ]; then
+  echo "$readme_ts TypeScript block(s) in README.md"
+  jsii-rosetta extract --strict
+else
+  echo "FAIL README.md has no \`\`\`ts example"; false
+fi
+record rosetta $? $(( $(now) - t ))
 
 if [ "${BINDINGS_SKIP_PACMAK:-0}" != 1 ]; then
   step "jsii-pacmak: python, java"
@@ -62,13 +84,6 @@ tarball="$(ls dist/go/*/jsii/*.tgz 2>/dev/null | head -1)"
 tar tzf "$tarball" | grep -c '^package/worker-runtime/dist/bundle-arm64/spot-worker.js$' >/dev/null \
   || die "the jsii tarball $tarball does not contain worker-runtime/dist/bundle-arm64/spot-worker.js (check .npmignore)"
 
-passed=0
-failed=0
-results=()
-record() { # language, rc, seconds
-  if [ "$2" = 0 ]; then passed=$((passed + 1)); results+=("PASS $1 (${3}s)"); else failed=$((failed + 1)); results+=("FAIL $1 (${3}s)"); fi
-}
-
 smoke_python() {
   local venv="$cache/venv" stamp="$cache/venv/.cdk-$cdk_version-constructs-$constructs_version"
   if [ ! -f "$stamp" ]; then
@@ -82,13 +97,14 @@ smoke_python() {
   # already satisfied by the venv or come from PyPI.
   "$venv/bin/pip" uninstall --quiet --yes cdk-spot-worker-fleet >/dev/null 2>&1
   "$venv/bin/pip" install --quiet --disable-pip-version-check dist/python/*.whl || return 1
-  "$venv/bin/python" bindings-smoke/python/smoke.py
+  "$venv/bin/python" bindings-smoke/python/smoke.py || return 1
+  "$venv/bin/python" bindings-smoke/python/readme_examples.py README.md
 }
 
 smoke_java() {
   # Maven never re-fetches a release it already holds, so drop last build's copy of our jar.
   rm -rf "$HOME/.m2/repository/io/github/cdkspotworkerfleet/cdk-spot-worker-fleet/$fleet_version"
-  (cd bindings-smoke/java && mvn -B -q \
+  (cd bindings-smoke/java && mvn -B -q -Dstyle.color=never \
     -Dfleet.version="$fleet_version" -Dcdk.version="$cdk_version" -Dconstructs.version="$constructs_version" \
     -Dfleet.repo="file://$root/dist/java" \
     compile exec:java)

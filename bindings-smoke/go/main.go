@@ -44,6 +44,30 @@ func asObject(v interface{}) object {
 	return object{}
 }
 
+func asList(v interface{}) []interface{} {
+	if l, ok := v.([]interface{}); ok {
+		return l
+	}
+	return nil
+}
+
+// collectStrings appends every string literal under a template node (user data is a Fn::Join of
+// literals and tokens).
+func collectStrings(node interface{}, out *strings.Builder) {
+	switch n := node.(type) {
+	case string:
+		out.WriteString(n)
+	case object:
+		for _, v := range n {
+			collectStrings(v, out)
+		}
+	case []interface{}:
+		for _, v := range n {
+			collectStrings(v, out)
+		}
+	}
+}
+
 func propsOf(template object, cfnType string) []object {
 	var out []object
 	for _, r := range asObject(template["Resources"]) {
@@ -68,7 +92,7 @@ func main() {
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
 	stack := awscdk.NewStack(app, jsii.String("GoSmoke"), nil)
-	fleet.NewQueueDrivenSpotWorkerFleet(stack, jsii.String("Fleet"), &fleet.QueueDrivenSpotWorkerFleetProps{
+	workers := fleet.NewQueueDrivenSpotWorkerFleet(stack, jsii.String("Fleet"), &fleet.QueueDrivenSpotWorkerFleetProps{
 		MaxCapacity:            jsii.Number(maxCapacity),
 		VisibilityTimeout:      awscdk.Duration_Seconds(jsii.Number(visibilitySeconds)),
 		MaxReceiveCount:        jsii.Number(maxReceiveCount),
@@ -118,12 +142,34 @@ func main() {
 	}
 	check(tracks, fmt.Sprintf("a target-tracking policy on backlog per instance with target %d", backlogTarget))
 
-	text := string(raw)
-	check(strings.Contains(text, `"`+inputPrefix+`"`), "the bucket notification filters on "+inputPrefix)
-	check(strings.Contains(text, "SPOT_WORKER_LOG_LEVEL"), "RuntimeEnvironment reaches the instances' user data")
+	var notifications []object
+	for _, n := range propsOf(template, "Custom::S3BucketNotifications") {
+		for _, c := range asList(asObject(n["NotificationConfiguration"])["QueueConfigurations"]) {
+			notifications = append(notifications, asObject(c))
+		}
+	}
+	filtered := len(notifications) > 0
+	for _, c := range notifications {
+		hasPrefix := false
+		for _, rule := range asList(asObject(asObject(c["Filter"])["Key"])["FilterRules"]) {
+			r := asObject(rule)
+			hasPrefix = hasPrefix || (r["Name"] == "prefix" && r["Value"] == inputPrefix)
+		}
+		filtered = filtered && hasPrefix
+	}
+	check(filtered, "every bucket -> queue notification filters on prefix "+inputPrefix)
+
+	var userData strings.Builder
+	for _, lt := range propsOf(template, "AWS::EC2::LaunchTemplate") {
+		collectStrings(asObject(lt["LaunchTemplateData"])["UserData"], &userData)
+	}
+	check(strings.Contains(userData.String(), `SPOT_WORKER_OUTPUT_PREFIX="pdf/"`), "the workers' env file gets OutputPrefix")
+	check(strings.Contains(userData.String(), `SPOT_WORKER_LOG_LEVEL="debug"`), "the workers' env file gets RuntimeEnvironment")
 
 	staged, _ := filepath.Glob(filepath.Join(outdir, "*", "spot-worker.js"))
 	check(len(staged) == 1, "the arm64 worker bundle is staged as an asset")
+
+	check(*workers.BacklogPerInstanceTarget() == backlogTarget, "the fleet's properties are readable from Go")
 
 	if len(failures) > 0 {
 		fmt.Fprintf(os.Stderr, "go smoke: %d check(s) failed\n", len(failures))

@@ -31,6 +31,18 @@ def resources(template, cfn_type):
     return [r.get("Properties", {}) for r in template["Resources"].values() if r["Type"] == cfn_type]
 
 
+def strings(node):
+    """Every string literal under a template node (user data is a Fn::Join of literals and tokens)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from strings(v)
+
+
 outdir = tempfile.mkdtemp(prefix="fleet-python-smoke-")
 app = cdk.App(outdir=outdir)
 stack = cdk.Stack(app, "PythonSmoke")
@@ -67,14 +79,22 @@ check(any(p.get("PolicyType") == "TargetTrackingScaling"
           and p.get("TargetTrackingConfiguration", {}).get("TargetValue") == BACKLOG_TARGET for p in policies),
       f"a target-tracking policy on backlog per instance with target {BACKLOG_TARGET}")
 
-text = json.dumps(template)
-check(f'"{INPUT_PREFIX}"' in text, f"the bucket notification filters on {INPUT_PREFIX!r}")
-check("SPOT_WORKER_LOG_LEVEL" in text, "runtime_environment reaches the instances' user data")
+notifications = [c for n in resources(template, "Custom::S3BucketNotifications")
+                 for c in n["NotificationConfiguration"].get("QueueConfigurations", [])]
+check(len(notifications) > 0 and all({"Name": "prefix", "Value": INPUT_PREFIX} in c["Filter"]["Key"]["FilterRules"]
+                                     for c in notifications),
+      f"every bucket -> queue notification filters on prefix {INPUT_PREFIX!r}")
+
+
+user_data = "".join(s for lt in resources(template, "AWS::EC2::LaunchTemplate")
+                    for s in strings(lt["LaunchTemplateData"].get("UserData", {})))
+check('SPOT_WORKER_OUTPUT_PREFIX="pdf/"' in user_data, "the workers' env file gets output_prefix")
+check('SPOT_WORKER_LOG_LEVEL="debug"' in user_data, "the workers' env file gets runtime_environment")
 
 # The worker bundle travelled inside the jsii tarball and was staged as an asset.
 staged = [d for d in os.listdir(outdir) if os.path.isfile(os.path.join(outdir, d, "spot-worker.js"))]
 check(len(staged) == 1, "the arm64 worker bundle is staged as an asset")
-check(fleet.node.id == "Fleet", "the construct is reachable from Python")
+check(fleet.backlog_per_instance_target == BACKLOG_TARGET, "the fleet's properties are readable from Python")
 
 if failures:
     print(f"python smoke: {len(failures)} check(s) failed", file=sys.stderr)

@@ -43,6 +43,21 @@ public final class FleetSmoke {
     return o instanceof Map ? (Map<String, Object>) o : Map.of();
   }
 
+  private static List<?> list(Object o) {
+    return o instanceof List ? (List<?>) o : List.of();
+  }
+
+  /** Appends every string literal under a template node (user data is a Fn::Join of literals and tokens). */
+  private static void strings(Object node, StringBuilder out) {
+    if (node instanceof String) {
+      out.append((String) node);
+    } else if (node instanceof Map) {
+      ((Map<?, ?>) node).values().forEach(v -> strings(v, out));
+    } else if (node instanceof List) {
+      ((List<?>) node).forEach(v -> strings(v, out));
+    }
+  }
+
   private static boolean numberIs(Object value, int expected) {
     return value instanceof Number && ((Number) value).doubleValue() == expected;
   }
@@ -59,7 +74,7 @@ public final class FleetSmoke {
     File outdir = Files.createTempDirectory("fleet-java-smoke-").toFile();
     App app = new App(AppProps.builder().outdir(outdir.getPath()).build());
     Stack stack = new Stack(app, "JavaSmoke");
-    QueueDrivenSpotWorkerFleet.Builder.create(stack, "Fleet")
+    QueueDrivenSpotWorkerFleet fleet = QueueDrivenSpotWorkerFleet.Builder.create(stack, "Fleet")
         .maxCapacity(MAX_CAPACITY)
         .visibilityTimeout(Duration.seconds(VISIBILITY_SECONDS))
         .maxReceiveCount(MAX_RECEIVE_COUNT)
@@ -91,12 +106,23 @@ public final class FleetSmoke {
                 && numberIs(map(p.get("TargetTrackingConfiguration")).get("TargetValue"), BACKLOG_TARGET)),
         "a target-tracking policy on backlog per instance with target " + BACKLOG_TARGET);
 
-    String text = template.toString();
-    check(text.contains(INPUT_PREFIX), "the bucket notification filters on " + INPUT_PREFIX);
-    check(text.contains("SPOT_WORKER_LOG_LEVEL"), "runtimeEnvironment reaches the instances' user data");
+    List<Map<String, Object>> notifications = propsOf(template, "Custom::S3BucketNotifications").stream()
+        .flatMap(n -> list(map(n.get("NotificationConfiguration")).get("QueueConfigurations")).stream())
+        .map(FleetSmoke::map)
+        .collect(Collectors.toList());
+    check(!notifications.isEmpty() && notifications.stream().allMatch(c ->
+            list(map(map(c.get("Filter")).get("Key")).get("FilterRules")).contains(Map.of("Name", "prefix", "Value", INPUT_PREFIX))),
+        "every bucket -> queue notification filters on prefix " + INPUT_PREFIX);
+
+    StringBuilder userData = new StringBuilder();
+    propsOf(template, "AWS::EC2::LaunchTemplate").forEach(lt -> strings(map(lt.get("LaunchTemplateData")).get("UserData"), userData));
+    check(userData.indexOf("SPOT_WORKER_OUTPUT_PREFIX=\"pdf/\"") >= 0, "the workers' env file gets outputPrefix");
+    check(userData.indexOf("SPOT_WORKER_LOG_LEVEL=\"debug\"") >= 0, "the workers' env file gets runtimeEnvironment");
 
     File[] staged = outdir.listFiles(d -> new File(d, "spot-worker.js").isFile());
     check(staged != null && staged.length == 1, "the arm64 worker bundle is staged as an asset");
+
+    check(fleet.getBacklogPerInstanceTarget().intValue() == BACKLOG_TARGET, "the fleet's properties are readable from Java");
 
     if (!failures.isEmpty()) {
       System.err.println("java smoke: " + failures.size() + " check(s) failed");
