@@ -33,10 +33,12 @@ describe('spot-worker local, end to end under chaos', () => {
       images,
       out,
       label: 'chaos',
+      // The real image handler, 400 ms slower per image: the chaos below then hits running jobs.
+      handlerModule: path.join(__dirname, 'support', 'slow-image-handler.ts'),
       maxWorkers: 3,
       concurrency: 1,
-      interruptEvery: 2,
-      killEvery: 2,
+      interruptEvery: 2.5,
+      killEvery: 3,
       seed: 42,
       // Target 2 messages per worker, so that the backlog scales the fleet out.
       acceptableLatencySeconds: 20,
@@ -69,9 +71,10 @@ describe('spot-worker local, end to end under chaos', () => {
     expect(report.unaccounted).toEqual([]);
     expect(report).toMatchObject({ images: good.length + bad.length, pdfs: good.length, fleetAtZero: true, endedBy: 'scaled-to-zero' });
     // The chaos really happened, and the fleet replaced what it lost.
-    expect(report.workersKilled + report.interruptionsInjected).toBeGreaterThanOrEqual(2);
+    expect(report.workersKilled).toBeGreaterThanOrEqual(1);
+    expect(report.interruptionsInjected).toBeGreaterThanOrEqual(1);
     expect(report.workersLaunched).toBeGreaterThan(1);
-    expect(report.peakWorkers).toBeGreaterThan(1);
+    expect(report.scalingEvents.map((e) => e.reason)).toEqual(expect.arrayContaining(['step-0-to-1', 'target-tracking-out', 'scale-to-zero']));
 
     // Report, chart and the last line.
     for (const f of ['report.json', 'report.md', 'chart.svg']) expect(statSync(path.join(out, f)).size).toBeGreaterThan(100);

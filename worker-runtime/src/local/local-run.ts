@@ -345,7 +345,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         const w = live[Math.floor(random() * live.length)];
         fleet.kill(w);
         workersKilled++;
-        progress.note(`chaos: SIGKILL worker ${w.id}`);
+        progress.note(`SIGKILL worker ${w.id} (chaos)`);
       }
       nextKill = now + killGap();
     }
@@ -452,7 +452,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     ...deadLetterEntries.map((e) => `  DLQ ${e.sourceKey}: ${e.kind}: ${e.reason}`),
     ...unaccounted.map((k) => `  NOT ACCOUNTED FOR: ${k}`),
     `wall ${wallSeconds.toFixed(1)} s (last image done at ${lastFinishedAt.toFixed(1)} s: ${report.imagesPerSecond.toFixed(2)} images/s) · ${workerSeconds.toFixed(1)} worker-seconds · utilisation ${pct(report.utilisation)}`,
-    `peak ${peakWorkers} workers (${fleet.workers.length} launched) · Spot interruptions survived ${interruptionsSurvived}/${interruptionsInjected}`
+    `peak ${peakWorkers} worker${peakWorkers === 1 ? '' : 's'} (${fleet.workers.length} launched) · Spot interruptions survived ${interruptionsSurvived}/${interruptionsInjected}`
       + ` (${released} unfinished message${released === 1 ? '' : 's'} handed back by draining workers)`
       + (workersKilled ? ` · ${workersKilled} SIGKILLed` : '') + ` · fleet at zero: ${report.fleetAtZero ? 'yes' : 'no'} (${report.endedBy})`,
     `SQS requests that would be billed: ${total} (${Object.entries(requests).map(([a, n]) => `${a} ${n}`).join(', ')})`,
