@@ -104,6 +104,10 @@ for (const p of ['/examples/', '/bench/', '/worker-runtime/src/', '/worker-runti
 // jsii's default npmignore drops every `dist` folder; the construct needs its arm64 bundle at
 // synth time, in npm and in every jsii binding (they embed this npm tarball).
 project.addPackageIgnore('!/worker-runtime/dist/bundle-arm64/');
+// README examples must compile (jsii-rosetta strict mode: pacmak and Construct Hub fail on a broken
+// one). The tablet of their translations is a build output; it ships in the npm package.
+project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
+project.gitignore.exclude('/.jsii.tabl.json');
 
 // npm workspace: the worker runtime is its own package with the `spot-worker` CLI,
 // linked into node_modules/.bin so `npx spot-worker` works from the repository root.
