@@ -55,7 +55,7 @@ describeWithPeers(['QEMU_AARCH64_BIN', 'NODE_ARM64_BIN', 'AARCH64_SYSROOT', 'PDF
     expect(fs.statSync(path.join(BUNDLE, 'spot-worker.js')).size).toBeGreaterThan(0);
     const sharpPkg = JSON.parse(fs.readFileSync(path.join(BUNDLE, 'node_modules', 'sharp', 'package.json'), 'utf8'));
     expect(sharpPkg.version).toBe(SHARP_VERSION);
-    const addon = path.join(BUNDLE, 'node_modules', '@img', 'sharp-linux-arm64', 'lib', `sharp-linux-arm64.node`);
+    const addon = path.join(BUNDLE, 'node_modules', '@img', 'sharp-linux-arm64', 'lib', 'sharp-linux-arm64.node');
     expect(elfMachine(addon)).toBe(183);
     const img = fs.readdirSync(path.join(BUNDLE, 'node_modules', '@img'));
     expect(img).toEqual(expect.arrayContaining(['sharp-linux-arm64', 'sharp-libvips-linux-arm64']));
@@ -76,9 +76,17 @@ describeWithPeers(['QEMU_AARCH64_BIN', 'NODE_ARM64_BIN', 'AARCH64_SYSROOT', 'PDF
     expect(out.vips).toMatch(/^\d+\.\d+/);
   });
 
-  test('spot-worker.js --help runs and lists every command', async () => {
+  test('spot-worker.js --help loads every command module (AWS SDK included) on arm64', async () => {
     const { stdout } = await arm64Node([path.join(BUNDLE, 'spot-worker.js'), '--help']);
-    for (const command of ['convert', 'run', 'local']) expect(stdout).toContain(`spot-worker ${command}`);
+    // Each command prints its own usage, with arguments or a description, only when its module
+    // (and everything it imports) loaded; a bare name is the dispatcher's fallback.
+    for (const command of ['convert', 'run', 'local']) expect(stdout).toMatch(new RegExp(`spot-worker ${command} +\\S`));
+  });
+
+  test('spot-worker.js run explains a missing configuration and exits 2', async () => {
+    const err = await arm64Node([path.join(BUNDLE, 'spot-worker.js'), 'run']).then(() => undefined, (e: { code?: number; stderr?: string }) => e);
+    expect(err?.code).toBe(2);
+    expect(err?.stderr).toMatch(/SPOT_WORKER_QUEUE_URL is required/);
   });
 
   test('spot-worker.js convert turns a JPEG into a PDF that embeds it byte for byte', async () => {
