@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import { aws_s3 as s3Refs } from 'aws-cdk-lib/interfaces';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -13,14 +14,14 @@ import { Construct } from 'constructs';
 export class SourceConditionedQueueDestination implements s3.IBucketNotificationDestination {
   constructor(private readonly queue: sqs.IQueue) {}
 
-  public bind(scope: Construct, bucket: s3.IBucket): s3.BucketNotificationDestinationConfig {
+  public bind(scope: Construct, bucket: s3Refs.IBucketRef): s3.BucketNotificationDestinationConfig {
     this.queue.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowThisBucketToSendObjectCreatedEvents',
       principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
       actions: ['sqs:SendMessage'],
       resources: [this.queue.queueArn],
       conditions: {
-        ArnEquals: { 'aws:SourceArn': bucket.bucketArn },
+        ArnEquals: { 'aws:SourceArn': bucket.bucketRef.bucketArn },
         StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
       },
     }));
