@@ -107,7 +107,7 @@ project.addPackageIgnore('!/worker-runtime/dist/bundle-arm64/');
 // README examples must compile (jsii-rosetta strict mode: pacmak and Construct Hub fail on a broken
 // one). The tablet of their translations is a build output; it ships in the npm package.
 project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
-project.gitignore.exclude('/.jsii.tabl.json');
+project.gitignore.exclude('/.jsii.tabl.json', '/bindings-smoke/java/target/', '__pycache__/');
 
 // npm workspace: the worker runtime is its own package with the `spot-worker` CLI,
 // linked into node_modules/.bin so `npx spot-worker` works from the repository root.

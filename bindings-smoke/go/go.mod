@@ -1,11 +1,19 @@
 module fleetsmoke
 
-go 1.25
+go 1.25.0
 
 require (
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.260.0
 	github.com/aws/jsii-runtime-go v1.140.0
 	github.com/example/cdk-spot-worker-fleet-go/cdkspotworkerfleet v0.0.0
+)
+
+require (
+	github.com/Masterminds/semver/v3 v3.5.0 // indirect
+	github.com/aws/constructs-go/constructs/v10 v10.6.0 // indirect
+	github.com/cdklabs/awscdk-asset-awscli-go/awscliv1/v2 v2.2.282 // indirect
+	github.com/cdklabs/awscdk-asset-node-proxy-agent-go/nodeproxyagentv6/v2 v2.1.3 // indirect
+	github.com/cdklabs/cloud-assembly-schema-go/awscdkcloudassemblyschema/v54 v54.26.0 // indirect
 )
 
 // The binding jsii-pacmak generated into dist/go (not published).
