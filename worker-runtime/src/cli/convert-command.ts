@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { isPermanent } from '../core/errors';
-import { convertImageToPdf, resolveOptions, ResolvedImageToPdfOptions } from '../handlers/image-to-pdf';
+import { convertImageToPdfParts, PdfParts, resolveOptions, ResolvedImageToPdfOptions } from '../handlers/image-to-pdf';
 
 export const usage = '  spot-worker convert <files or folders...> --out <dir> [--validate-decode] [--max-bytes N] [--max-pixels N]\n'
   + '                      [--default-dpi N] [--concurrency N]   convert images to PDFs locally (folders are walked recursively)';
@@ -102,9 +102,9 @@ async function convertOne(job: Job, options: ResolvedImageToPdfOptions): Promise
   } catch (err) {
     return `cannot read: ${(err as Error).message}`;
   }
-  let pdf: Uint8Array;
+  let pdf: PdfParts;
   try {
-    pdf = await convertImageToPdf(bytes, options);
+    pdf = await convertImageToPdfParts(bytes, options);
   } catch (err) {
     if (isPermanent(err)) return `${err.kind}: ${err.message}`;
     return `unexpected error: ${(err as Error).stack ?? String(err)}`;
@@ -112,13 +112,38 @@ async function convertOne(job: Job, options: ResolvedImageToPdfOptions): Promise
   const temporary = `${job.output}.${process.pid}.tmp`;
   try {
     await fs.promises.mkdir(path.dirname(job.output), { recursive: true });
-    await fs.promises.writeFile(temporary, pdf);
+    // Gathered write: a JPEG's bytes go from the read buffer to the file without another copy.
+    const file = await fs.promises.open(temporary, 'w');
+    try {
+      let written = 0;
+      while (written < pdf.length) {
+        const remaining = skip(pdf.parts, written);
+        written += (await file.writev(remaining)).bytesWritten;
+      }
+    } finally {
+      await file.close();
+    }
     await fs.promises.rename(temporary, job.output);
   } catch (err) {
     await fs.promises.rm(temporary, { force: true });
     return `cannot write ${job.output}: ${(err as Error).message}`;
   }
   return undefined;
+}
+
+/** The parts after the first `offset` bytes (writev may write less than asked). */
+function skip(parts: readonly Uint8Array[], offset: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let left = offset;
+  for (const part of parts) {
+    if (left >= part.length) {
+      left -= part.length;
+    } else {
+      rest.push(left > 0 ? part.subarray(left) : part);
+      left = 0;
+    }
+  }
+  return rest;
 }
 
 /**

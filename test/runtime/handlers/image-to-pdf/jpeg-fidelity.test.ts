@@ -10,7 +10,7 @@ import * as path from 'path';
 import sharp from 'sharp';
 import { fixture, withoutSegment } from './fixtures';
 import { inspectPdf } from './pdf-inspect';
-import { convertImageToPdf } from '../../../../worker-runtime/src/handlers/image-to-pdf';
+import { convertImageToPdf, convertImageToPdfParts } from '../../../../worker-runtime/src/handlers/image-to-pdf';
 import { describeWithPeers, peerPath } from '../../../support/peers';
 
 const JPEGS = [
@@ -43,6 +43,30 @@ describe('JPEG embedding', () => {
     const slice = big.subarray(1000, 1000 + input.length);
     const [page] = await inspectPdf(await convertImageToPdf(slice));
     expect(Buffer.compare(Buffer.from(page.image.data), input)).toBe(0);
+  });
+
+  test('as parts, the JPEG is the input buffer itself (no copy) and the parts join to the same PDF', async () => {
+    const input = fixture('skimage_rocket.jpg');
+    const { parts, length } = await convertImageToPdfParts(input);
+    expect(parts).toContain(input);
+    expect(parts.reduce((n, p) => n + p.length, 0)).toBe(length);
+    expect(Buffer.compare(Buffer.concat(parts), Buffer.from(await convertImageToPdf(input)))).toBe(0);
+  });
+
+  test('every cross-reference entry points at its object (no reliance on reader repair)', async () => {
+    for (const name of ['skimage_rocket.jpg', 'var_cmyk_adobe_rocket.jpg', 'imdoc_images_wizard.jpg']) {
+      const pdf = Buffer.from(await convertImageToPdf(fixture(name)));
+      const startxref = Number(/startxref\n(\d+)\n%%EOF\s*$/.exec(pdf.toString('latin1'))![1]);
+      const table = pdf.subarray(startxref).toString('latin1');
+      const [, first, count] = /^xref\n(\d+) (\d+)\n/.exec(table)!.map(Number);
+      const entries = [...table.matchAll(/(\d{10}) (\d{5}) ([nf])/g)].slice(0, count);
+      expect(entries).toHaveLength(count);
+      entries.forEach(([, off, gen, type], i) => {
+        if (type === 'f') return;
+        const at = pdf.subarray(Number(off), Number(off) + 20).toString('latin1');
+        expect(at.startsWith(`${first + i} ${Number(gen)} obj\n`)).toBe(true);
+      });
+    }
   });
 
   test('the same input always gives the same PDF bytes (redelivery overwrites identically)', async () => {

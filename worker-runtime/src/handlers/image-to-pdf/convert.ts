@@ -7,6 +7,7 @@ import { describeStart, detectFormat } from './detect-format';
 import { fail } from './failures';
 import { jpegPage } from './jpeg-image';
 import { ImageToPdfOptions, ResolvedImageToPdfOptions, resolveOptions } from './options';
+import { joinParts, PdfParts } from './pdf-serializer';
 import { PdfPage, writePdf } from './pdf-writer';
 import { sharpPages } from './sharp-image';
 
@@ -19,6 +20,18 @@ export async function convertImageToPdf(
   bytes: Uint8Array,
   options: ImageToPdfOptions | ResolvedImageToPdfOptions = {},
 ): Promise<Uint8Array> {
+  return joinParts(await convertImageToPdfParts(bytes, options));
+}
+
+/**
+ * Like `convertImageToPdf`, but returns the PDF as consecutive byte parts in which a JPEG's
+ * bytes are the input itself (not copied): for writers that can gather (`writev`, streams).
+ * The parts reference `bytes`, which must not change until they are written.
+ */
+export async function convertImageToPdfParts(
+  bytes: Uint8Array,
+  options: ImageToPdfOptions | ResolvedImageToPdfOptions = {},
+): Promise<PdfParts> {
   const opts = resolveOptions(options);
   if (bytes.length === 0) fail('empty', 'file is empty (0 bytes)');
   if (bytes.length > opts.maxBytes) fail('too-large', `file is ${bytes.length} bytes, over the limit of ${opts.maxBytes}`);

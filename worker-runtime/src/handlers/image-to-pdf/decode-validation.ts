@@ -3,13 +3,13 @@
  * decoder warning, which is how corruption inside the entropy-coded data shows up. The marker
  * walk cannot see it because that data is opaque without decoding.
  */
-import sharp from 'sharp';
 import { fail } from './failures';
+import { loadSharp } from './load-sharp';
 
 export async function validateByDecoding(bytes: Uint8Array, maxPixels: number): Promise<void> {
   try {
     // Decoding to raw pixels is the cheapest output that still forces every scan through the decoder.
-    await sharp(bytes, { failOn: 'warning', limitInputPixels: maxPixels, sequentialRead: true })
+    await loadSharp()(bytes, { failOn: 'warning', limitInputPixels: maxPixels, sequentialRead: true })
       .raw()
       .toBuffer();
   } catch (err) {

@@ -5,7 +5,8 @@ import { Handler, HandlerContext, HandlerInput, HandlerOutput } from '../handler
 import { convertImageToPdf } from './convert';
 import { ImageToPdfOptions, resolveOptions } from './options';
 
-export { convertImageToPdf } from './convert';
+export { convertImageToPdf, convertImageToPdfParts } from './convert';
+export { PdfParts } from './pdf-serializer';
 export { ImageFailureKind, ImageInputError } from './failures';
 export { detectFormat, ImageFormat } from './detect-format';
 export {

@@ -11,6 +11,7 @@ import {
 } from 'pdf-lib';
 import { PageGeometry } from './page-geometry';
 import { PassThroughStream } from './pass-through-stream';
+import { PdfParts, serializeToParts } from './pdf-serializer';
 
 export type DeviceColourSpace = 'DeviceGray' | 'DeviceRGB' | 'DeviceCMYK';
 
@@ -44,7 +45,7 @@ function formatNumber(n: number): string {
 
 const DEVICE: Record<number, DeviceColourSpace> = { 1: 'DeviceGray', 3: 'DeviceRGB', 4: 'DeviceCMYK' };
 
-export async function writePdf(pages: readonly PdfPage[]): Promise<Uint8Array> {
+export async function writePdf(pages: readonly PdfPage[]): Promise<PdfParts> {
   // No Producer/CreationDate: the same image always gives the same bytes, so a redelivered
   // message overwrites its output with an identical file.
   const doc = await PDFDocument.create({ updateMetadata: false });
@@ -86,6 +87,7 @@ export async function writePdf(pages: readonly PdfPage[]): Promise<Uint8Array> {
     const operators = `q ${geometry.matrix.map(formatNumber).join(' ')} cm /${name} Do Q`;
     page.node.set(PDFName.of('Contents'), context.register(PassThroughStream.of(context.obj({}), ASCII.encode(operators))));
   });
-  // Object streams would only compress a handful of tiny dictionaries; writing them costs time.
-  return doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
+  // Classic xref layout: object streams would only compress a handful of tiny dictionaries.
+  await doc.flush();
+  return serializeToParts(context);
 }

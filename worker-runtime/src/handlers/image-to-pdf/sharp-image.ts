@@ -5,10 +5,11 @@
  */
 import { promisify } from 'util';
 import * as zlib from 'zlib';
-import sharp from 'sharp';
+import type sharp from 'sharp';
 import { ImageFormat } from './detect-format';
 import { fail } from './failures';
 import { matchingProfile } from './icc';
+import { loadSharp } from './load-sharp';
 import { pageGeometry } from './page-geometry';
 import { PdfImage, PdfPage } from './pdf-writer';
 
@@ -27,7 +28,7 @@ export async function sharpPages(bytes: Uint8Array, format: ImageFormat, options
   const label = format.toUpperCase();
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await loadSharp()(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
     fail('corrupt', `${label} image cannot be read: ${reason(err)}`, err);
   }
@@ -47,7 +48,7 @@ export async function sharpPages(bytes: Uint8Array, format: ImageFormat, options
     let decoded: { data: Buffer; info: sharp.OutputInfo };
     try {
       // ignoreIcc keeps the pixel values in the source's colour space; its profile is attached instead.
-      const pipeline = sharp(bytes, { page, limitInputPixels: options.maxPixels, ignoreIcc: true, failOn: 'error' });
+      const pipeline = loadSharp()(bytes, { page, limitInputPixels: options.maxPixels, ignoreIcc: true, failOn: 'error' });
       // Pin the output colour space to the source's family, or sharp would widen grey to RGB,
       // turn CMYK into RGB and narrow 16-bit samples to 8 bits.
       pipeline.toColourspace(outputSpace(meta, sixteen));
