@@ -2,12 +2,14 @@
 # `npx projen test:bindings [python] [java] [go]` (docs/bindings.md).
 # Builds the jsii bindings with jsii-pacmak and runs one smoke app per language against them:
 # each app creates a QueueDrivenSpotWorkerFleet with non-default props, synthesizes it and checks
-# the template. Prints one result per language and ends with `N passed, N failed`.
+# the template. Prints one result per check and ends with `N passed, N failed`.
 #
 # Caches (reused when present, so a warm run needs no downloads):
 #   Python  $BINDINGS_CACHE/venv   aws-cdk-lib + constructs from PyPI at package.json's versions
-#   Java    ~/.m2                  Maven's own cache
+#   Java    ~/.m2/repository       Maven's own cache ($BINDINGS_MAVEN_REPO)
 #   Go      $(go env GOMODCACHE)   Go's own module cache
+# Also checks that README.md's examples compile (jsii-rosetta strict) and run (Python), and that
+# API.md is what jsii-docgen generates from the code.
 # Environment: BINDINGS_SKIP_BUILD=1 reuses lib/ and the bundle (scripts/test.sh has just built
 # them); BINDINGS_SKIP_PACMAK=1 also reuses dist/ (iterating on a smoke app).
 set -uo pipefail
@@ -21,6 +23,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="$node_major" JSII_SILENCE_
 export GOFLAGS=-mod=mod
 
 cache="${BINDINGS_CACHE:-$root/.peers/bindings}"
+m2_repo="${BINDINGS_MAVEN_REPO:-$HOME/.m2/repository}"
 mkdir -p "$cache"
 languages=("$@")
 [ ${#languages[@]} -gt 0 ] || languages=(python java go)
@@ -34,7 +37,7 @@ now() { date +%s; }
 step() { echo "== bindings: $*"; }
 passed=0
 failed=0
-pending=$(( ${#languages[@]} + 1 )) # the languages and the rosetta check
+pending=$(( ${#languages[@]} + 2 )) # the languages, the README examples and API.md
 results=()
 record() { # name, rc, seconds
   pending=$((pending - 1))
@@ -63,7 +66,19 @@ if [ "$readme_ts" -gt 0 ]; then
 else
   echo "FAIL README.md has no \`\`\`ts example"; false
 fi
-record rosetta $? $(( $(now) - t ))
+record readme-examples $? $(( $(now) - t ))
+
+# API.md (Construct Hub's API reference is generated the same way) must match the code.
+step "jsii-docgen: API.md is current"
+t=$(now)
+api_tmp="$(mktemp -d)"
+if jsii-docgen -o "$api_tmp/API.md" && cmp -s "$api_tmp/API.md" API.md; then
+  echo "API.md matches the assembly"; true
+else
+  echo "FAIL API.md is missing or stale: run npx projen docgen and commit API.md"; false
+fi
+record api-md $? $(( $(now) - t ))
+rm -rf "$api_tmp"
 
 if [ "${BINDINGS_SKIP_PACMAK:-0}" != 1 ]; then
   step "jsii-pacmak: python, java"
@@ -103,8 +118,8 @@ smoke_python() {
 
 smoke_java() {
   # Maven never re-fetches a release it already holds, so drop last build's copy of our jar.
-  rm -rf "$HOME/.m2/repository/io/github/cdkspotworkerfleet/cdk-spot-worker-fleet/$fleet_version"
-  (cd bindings-smoke/java && mvn -B -q -Dstyle.color=never \
+  rm -rf "$m2_repo/io/github/cdkspotworkerfleet/cdk-spot-worker-fleet/$fleet_version"
+  (cd bindings-smoke/java && mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$m2_repo" \
     -Dfleet.version="$fleet_version" -Dcdk.version="$cdk_version" -Dconstructs.version="$constructs_version" \
     -Dfleet.repo="file://$root/dist/java" \
     compile exec:java)
