@@ -1,7 +1,7 @@
 // Prints the closing line `N passed, N failed` from jest's JSON report (plus eslint as one check).
 'use strict';
 const fs = require('fs');
-const [reportPath, lintRc] = process.argv.slice(2);
+const [reportPath, lintRc, bindingsReport] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 try {
@@ -16,5 +16,10 @@ try {
 }
 if (lintRc !== undefined) {
   if (lintRc === '0') passed += 1; else failed += 1;
+}
+// scripts/test-bindings.sh writes "<passed> <failed>" (one check per language, README examples, API.md).
+if (bindingsReport !== undefined) {
+  const m = /^(\d+) (\d+)$/.exec(fs.existsSync(bindingsReport) ? fs.readFileSync(bindingsReport, 'utf8').trim() : '');
+  if (m) { passed += Number(m[1]); failed += Number(m[2]); } else { console.error(`no bindings report at ${bindingsReport}`); failed += 1; }
 }
 console.log(`${passed} passed, ${failed} failed`);

@@ -44,7 +44,9 @@ record() { # name, rc, seconds
   if [ "$2" = 0 ]; then passed=$((passed + 1)); results+=("PASS $1 (${3}s)"); else failed=$((failed + 1)); results+=("FAIL $1 (${3}s)"); fi
 }
 # A setup failure fails every check that has not run yet.
-die() { echo "test:bindings setup failed: $*" >&2; echo "$passed passed, $((failed + pending)) failed"; exit 1; }
+# BINDINGS_REPORT names a file that receives "<passed> <failed>" (scripts/test.sh adds them to its total).
+report() { [ -z "${BINDINGS_REPORT:-}" ] || echo "$1 $2" > "$BINDINGS_REPORT"; echo "$1 passed, $2 failed"; }
+die() { echo "test:bindings setup failed: $*" >&2; report "$passed" "$((failed + pending))"; exit 1; }
 
 t0=$(now)
 if [ "${BINDINGS_SKIP_BUILD:-0}" != 1 ] && [ "${BINDINGS_SKIP_PACMAK:-0}" != 1 ]; then
@@ -143,5 +145,5 @@ done
 
 step "results (total $(( $(now) - t0 ))s)"
 printf '%s\n' "${results[@]}"
-echo "$passed passed, $failed failed"
+report "$passed" "$failed"
 [ "$failed" = 0 ]

@@ -30,5 +30,10 @@ step "eslint"
 npx projen eslint
 lint_rc=$?
 
-node scripts/summarize-tests.js test-reports/jest.json "$lint_rc"
-[ "$jest_rc" = 0 ] && [ "$lint_rc" = 0 ]
+step "bindings: Python, Java, Go smoke apps, README examples, API.md (docs/bindings.md)"
+rm -f test-reports/bindings.txt
+BINDINGS_SKIP_BUILD=1 BINDINGS_REPORT=test-reports/bindings.txt bash scripts/test-bindings.sh
+bindings_rc=$?
+
+node scripts/summarize-tests.js test-reports/jest.json "$lint_rc" test-reports/bindings.txt
+[ "$jest_rc" = 0 ] && [ "$lint_rc" = 0 ] && [ "$bindings_rc" = 0 ]
