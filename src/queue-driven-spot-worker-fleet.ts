@@ -25,13 +25,23 @@ import { BootDownload, renderWorkerBootScript } from './worker-user-data';
 /** Name of the termination lifecycle hook; the runtime completes it once drained. */
 export const DRAIN_LIFECYCLE_HOOK_NAME = 'spot-worker-drain';
 
+/** Variables a `WorkerHandler` may set. */
+const HANDLER_ENV = new Set([
+  'SPOT_WORKER_HANDLER_MODULE', 'SPOT_WORKER_HANDLER_COMMAND', 'SPOT_WORKER_OUTPUT_EXTENSION',
+  'SPOT_WORKER_OUTPUT_CONTENT_TYPE', 'SPOT_WORKER_COMMAND_TIMEOUT_SECONDS',
+]);
+
 /** Environment variables the construct sets itself (not overridable through `runtimeEnvironment`). */
 const OWNED_ENV = new Set([
+  ...HANDLER_ENV,
   'AWS_REGION', 'SPOT_WORKER_QUEUE_URL', 'SPOT_WORKER_DLQ_URL', 'SPOT_WORKER_BUCKET', 'SPOT_WORKER_INPUT_PREFIX',
-  'SPOT_WORKER_OUTPUT_PREFIX', 'SPOT_WORKER_HANDLER', 'SPOT_WORKER_HANDLER_MODULE', 'SPOT_WORKER_HANDLER_COMMAND',
-  'SPOT_WORKER_CONCURRENCY', 'SPOT_WORKER_IDLE_GRACE_SECONDS', 'SPOT_WORKER_ASG_NAME', 'SPOT_WORKER_LIFECYCLE_HOOK_NAME',
+  'SPOT_WORKER_OUTPUT_PREFIX', 'SPOT_WORKER_HANDLER', 'SPOT_WORKER_CONCURRENCY', 'SPOT_WORKER_IDLE_GRACE_SECONDS',
+  'SPOT_WORKER_ASG_NAME', 'SPOT_WORKER_INSTANCE_ID', 'SPOT_WORKER_LIFECYCLE_HOOK_NAME', 'SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS',
   'SPOT_WORKER_METRICS_NAMESPACE', 'SPOT_WORKER_FLEET_NAME',
 ]);
+
+/** The runtime's own drain limit for SIGTERM and Spot notices when `SPOT_WORKER_DRAIN_TIMEOUT_SECONDS` is unset. */
+const RUNTIME_DEFAULT_DRAIN_SECONDS = 90;
 
 /**
  * S3 uploads → SQS → an Auto Scaling group of Graviton Spot instances that grows with the backlog
@@ -139,7 +149,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
     const runtimeBundle = new s3_assets.Asset(this, 'RuntimeBundle', { path: bundleDir });
     const handler = (props.handler ?? WorkerHandler.imageToPdf()).bind(this);
     for (const key of Object.keys(handler.environment ?? {})) {
-      if (!OWNED_ENV.has(key)) throw new Error(`WorkerHandler set '${key}', which is not a handler variable of the runtime.`);
+      if (!HANDLER_ENV.has(key)) throw new Error(`WorkerHandler set '${key}', which is not a handler variable of the runtime.`);
     }
 
     const environment: Record<string, string> = {
@@ -153,6 +163,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       SPOT_WORKER_HANDLER: handler.kind,
       ...(handler.environment ?? {}),
       SPOT_WORKER_IDLE_GRACE_SECONDS: String(cfg.idleGracePeriod.toSeconds()),
+      SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS: String(cfg.drainTimeout.toSeconds()),
       SPOT_WORKER_METRICS_NAMESPACE: cfg.metricsNamespace,
       SPOT_WORKER_FLEET_NAME: this.fleetName,
     };
@@ -167,8 +178,8 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       osPackages: handler.osPackages ?? [],
       environment,
       lifecycleHookName: DRAIN_LIFECYCLE_HOOK_NAME,
-      // The runtime may use the whole drain window; systemd must not SIGKILL it before.
-      stopTimeoutSeconds: cfg.drainTimeout.toSeconds() + 30,
+      // The runtime may use its whole drain window (lifecycle or SIGTERM); systemd must not SIGKILL it before.
+      stopTimeoutSeconds: Math.max(cfg.drainTimeout.toSeconds(), runtimeDrainSeconds(runtimeEnvironment)) + 30,
     });
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -356,6 +367,16 @@ function instanceRequirements(
     allowedInstanceTypes: props.allowedInstanceTypes,
     excludedInstanceTypes: props.excludedInstanceTypes,
   };
+}
+
+function runtimeDrainSeconds(env: { [name: string]: string }): number {
+  const value = env.SPOT_WORKER_DRAIN_TIMEOUT_SECONDS;
+  if (value === undefined || Token.isUnresolved(value)) return RUNTIME_DEFAULT_DRAIN_SECONDS;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 7200) {
+    throw new Error(`runtimeEnvironment SPOT_WORKER_DRAIN_TIMEOUT_SECONDS must be an integer from 1 to 7200, got '${value}'.`);
+  }
+  return seconds;
 }
 
 function validateRuntimeEnvironment(env: { [name: string]: string }): Record<string, string> {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 
@@ -25,6 +26,27 @@ export interface CommandHandlerOptions {
    * @default - none
    */
   readonly osPackages?: string[];
+
+  /**
+   * Extension appended to the output key (`SPOT_WORKER_OUTPUT_EXTENSION`), e.g. `.pdf`.
+   *
+   * @default '.out' (the runtime's default for commands)
+   */
+  readonly outputExtension?: string;
+
+  /**
+   * Content type of the outputs (`SPOT_WORKER_OUTPUT_CONTENT_TYPE`).
+   *
+   * @default 'application/octet-stream'
+   */
+  readonly outputContentType?: string;
+
+  /**
+   * Longest run of the command for one object (`SPOT_WORKER_COMMAND_TIMEOUT_SECONDS`).
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly timeout?: Duration;
 }
 
 /** What a handler contributes to the worker's installation and configuration. */
@@ -64,6 +86,7 @@ export interface WorkerHandlerConfig {
 
 const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs'];
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+const OUTPUT_EXTENSION = /^\.[A-Za-z0-9._-]{1,32}$/;
 
 /**
  * What the workers do with each object. The runtime fetches the object, passes it to the handler
@@ -162,13 +185,23 @@ class CommandHandler extends WorkerHandler {
     for (const p of options.osPackages ?? []) {
       if (!PACKAGE_NAME.test(p)) throw new Error(`WorkerHandler.fromCommand: '${p}' is not a valid dnf package name.`);
     }
+    if (options.outputExtension !== undefined && !OUTPUT_EXTENSION.test(options.outputExtension)) {
+      throw new Error(`WorkerHandler.fromCommand: outputExtension '${options.outputExtension}' must start with '.' and use letters, digits, '.', '_' or '-', e.g. '.pdf'.`);
+    }
+    if (options.outputContentType !== undefined && !/^[\w.+-]+\/[\w.+-]+(;.*)?$/.test(options.outputContentType)) {
+      throw new Error(`WorkerHandler.fromCommand: outputContentType '${options.outputContentType}' is not a media type such as 'application/pdf'.`);
+    }
+    const timeoutSeconds = options.timeout?.toSeconds();
+    if (timeoutSeconds !== undefined && (timeoutSeconds < 1 || timeoutSeconds > 43_200)) {
+      throw new Error('WorkerHandler.fromCommand: timeout must be between 1 second and 12 hours.');
+    }
   }
 
   public bind(_scope: Construct): WorkerHandlerConfig {
-    return {
-      kind: 'command',
-      environment: { SPOT_WORKER_HANDLER_COMMAND: this.command },
-      osPackages: this.options.osPackages,
-    };
+    const environment: { [name: string]: string } = { SPOT_WORKER_HANDLER_COMMAND: this.command };
+    if (this.options.outputExtension) environment.SPOT_WORKER_OUTPUT_EXTENSION = this.options.outputExtension;
+    if (this.options.outputContentType) environment.SPOT_WORKER_OUTPUT_CONTENT_TYPE = this.options.outputContentType;
+    if (this.options.timeout) environment.SPOT_WORKER_COMMAND_TIMEOUT_SECONDS = String(this.options.timeout.toSeconds());
+    return { kind: 'command', environment, osPackages: this.options.osPackages };
   }
 }

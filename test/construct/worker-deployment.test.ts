@@ -65,11 +65,19 @@ describe('pluggable handlers', () => {
     expect(script).toContain('unzip -q -o "$archive" -d "/opt/spot-worker-handler"');
   });
 
-  test('fromCommand: the command and its packages', () => {
-    const { template } = synthFleet({ handler: WorkerHandler.fromCommand('python3 /opt/convert.py --dpi "300"', { osPackages: ['python3'] }) });
+  test('fromCommand: the command, its packages, output extension, content type and timeout', () => {
+    const { template } = synthFleet({
+      handler: WorkerHandler.fromCommand('python3 /opt/convert.py --dpi "300"', {
+        osPackages: ['python3'], outputExtension: '.png', outputContentType: 'image/png', timeout: Duration.minutes(2),
+      }),
+    });
     const script = userDataOf(template);
-    expect(script).toContain('SPOT_WORKER_HANDLER="command"');
-    expect(script).toContain('SPOT_WORKER_HANDLER_COMMAND="python3 /opt/convert.py --dpi \\"300\\""');
+    const lines = script.split('\n');
+    expect(lines).toContain('SPOT_WORKER_HANDLER="command"');
+    expect(lines).toContain('SPOT_WORKER_HANDLER_COMMAND="python3 /opt/convert.py --dpi \\"300\\""');
+    expect(lines).toContain('SPOT_WORKER_OUTPUT_EXTENSION=".png"');
+    expect(lines).toContain('SPOT_WORKER_OUTPUT_CONTENT_TYPE="image/png"');
+    expect(lines).toContain('SPOT_WORKER_COMMAND_TIMEOUT_SECONDS="120"');
     expect(script).toContain('dnf install -y nodejs22 unzip python3');
   });
 
@@ -82,6 +90,9 @@ describe('pluggable handlers', () => {
     ['empty command', () => WorkerHandler.fromCommand('  '), /the command is empty/],
     ['multi-line command', () => WorkerHandler.fromCommand('a\nb'), /must be a single line/],
     ['bad package name', () => WorkerHandler.fromCommand('x', { osPackages: ['a; rm -rf /'] }), /not a valid dnf package name/],
+    ['bad output extension', () => WorkerHandler.fromCommand('x', { outputExtension: 'pdf' }), /must start with '\.'/],
+    ['bad content type', () => WorkerHandler.fromCommand('x', { outputContentType: 'pdf' }), /is not a media type/],
+    ['timeout above 12 hours', () => WorkerHandler.fromCommand('x', { timeout: Duration.hours(13) }), /between 1 second and 12 hours/],
   ])('rejects %s', (_name, make, message) => {
     expect(make).toThrow(message);
   });
@@ -103,5 +114,21 @@ describe('runtime configuration props', () => {
       expect(lines).toContain(l);
     }
     template.hasResourceProperties('AWS::AutoScaling::LifecycleHook', { HeartbeatTimeout: 600 });
+    expect(lines).toContain('SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS="600"');
+  });
+
+  test('systemd waits for the longer of the lifecycle drain and the runtime SIGTERM drain', () => {
+    const short = userDataOf(synthFleet({ drainTimeout: Duration.seconds(30) }).template).split('\n');
+    expect(short).toContain('TimeoutStopSec=120'); // the runtime's own 90 s default + 30 s
+    const long = userDataOf(synthFleet({ drainTimeout: Duration.seconds(30), runtimeEnvironment: { SPOT_WORKER_DRAIN_TIMEOUT_SECONDS: '200' } }).template);
+    expect(long.split('\n')).toContain('TimeoutStopSec=230');
+    expect(() => synthFleet({ runtimeEnvironment: { SPOT_WORKER_DRAIN_TIMEOUT_SECONDS: 'soon' } })).toThrow(/integer from 1 to 7200/);
+  });
+
+  test('the instance id and group name come from IMDSv2 at boot', () => {
+    const script = userDataOf(synthFleet().template);
+    expect(script).toContain('http://169.254.169.254/latest/meta-data/instance-id');
+    expect(script).toContain('echo "SPOT_WORKER_INSTANCE_ID=\\"$INSTANCE_ID\\"" >> /etc/spot-worker/env');
+    expect(script).toContain('echo "SPOT_WORKER_ASG_NAME=\\"$ASG_NAME\\"" >> /etc/spot-worker/env');
   });
 });
