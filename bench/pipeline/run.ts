@@ -111,10 +111,22 @@ export function main(): void {
   const oursPer1000 = per1000(consumer);
 
   const result = {
-    date: new Date().toISOString(), machine: machineLine(), cores, images: images.count, megabytes: images.bytes / 1e6,
-    convertOnlyImagesPerSecond: convertRate, local: { ...r, timeline: undefined }, steadyImagesPerSecond: steady,
-    endToEndRatio: r.imagesPerSecond / convertRate, steadyRatio: steady !== undefined ? steady / convertRate : undefined,
-    sqs: { consumerPer1000: oursPer1000, producerPer1000: per1000(producer), samplePer1000AtThisVolume: samplePerDay(images.count), sampleFloorPer1000: sampleFloor },
+    date: new Date().toISOString(),
+    machine: machineLine(),
+    cores,
+    images: images.count,
+    megabytes: images.bytes / 1e6,
+    convertOnlyImagesPerSecond: convertRate,
+    local: { ...r, timeline: undefined },
+    steadyImagesPerSecond: steady,
+    endToEndRatio: r.imagesPerSecond / convertRate,
+    steadyRatio: steady !== undefined ? steady / convertRate : undefined,
+    sqs: {
+      consumerPer1000: oursPer1000,
+      producerPer1000: per1000(producer),
+      samplePer1000AtThisVolume: samplePerDay(images.count),
+      sampleFloorPer1000: sampleFloor,
+    },
   };
   fs.writeFileSync(path.join(ROOT, 'bench', 'out', 'pipeline.json'), JSON.stringify(result, null, 1));
 

@@ -1,6 +1,6 @@
 """One contender of the convert benchmark: img2pdf in an in-process loop.
 
-    img2pdf_loop.py <default|internal> <list-file> <out-dir>
+    img2pdf_loop.py <default|internal> <list-file> <out-dir> [passes]
 
 Prints one JSON line with wall ms, CPU ms, peak RSS and bytes, like node-loop.ts. A file img2pdf
 refuses is counted as failed (its time stays in the measurement; its bytes do not).
@@ -17,8 +17,9 @@ import img2pdf
 def main():
     engine_name, list_file, out_dir = sys.argv[1:4]
     kwargs = {} if engine_name == "default" else {"engine": img2pdf.Engine.internal}
+    passes = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     with open(list_file) as fh:
-        files = [line for line in fh.read().split("\n") if line]
+        files = [line for line in fh.read().split("\n") if line] * passes
     os.makedirs(out_dir, exist_ok=True)
     for f in files[:3]:  # warm-up, outside the measurement
         with open(f, "rb") as src:

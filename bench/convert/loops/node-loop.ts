@@ -2,7 +2,7 @@
  * One contender of the convert benchmark, in its own process: converts every file of a list in an
  * in-process loop and prints one JSON line (wall ms, CPU ms, peak RSS, bytes in and out).
  *
- *   node-loop <handler|handler-validate|floor> <list-file> <out-dir>
+ *   node-loop <handler|handler-validate|floor> <list-file> <out-dir> [passes]
  *
  * `handler` is the runtime's default image → PDF handler with its defaults (EXIF orientation, ICC
  * profiles and density always on); `handler-validate` also fully decodes each JPEG; `floor` only
@@ -23,8 +23,10 @@ async function contender(mode: string): Promise<Convert> {
 }
 
 async function main(): Promise<void> {
-  const [mode, listFile, outDir] = process.argv.slice(2);
-  const files = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
+  const [mode, listFile, outDir, passesArg] = process.argv.slice(2);
+  const once = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
+  // Several passes over the list make a measurement long enough to ride out scheduler noise.
+  const files = Array.from({ length: Number(passesArg ?? 1) }, () => once).flat();
   fs.mkdirSync(outDir, { recursive: true });
   const convert = await contender(mode);
   // Warm-up (JIT, lazy loading) on a few files, outside the measurement.
