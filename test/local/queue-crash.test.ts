@@ -4,10 +4,11 @@
  * same message twice while it is in flight.
  */
 import { fork } from 'child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { FileQueue } from '../../worker-runtime/src/adapters/local/file-queue';
+import { seededRandom } from '../../worker-runtime/src/local/local-run';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TSX = ['--import', 'tsx'];
@@ -58,6 +59,45 @@ describe('FileQueue crash safety across processes', () => {
     const all = results.flat();
     expect(all).toHaveLength(60);
     expect(new Set(all)).toEqual(sent);
+    expect(await queue.stats()).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  test('consumers SIGKILLed at random moments (seeded): every message is processed or still queued, none lost', async () => {
+    const queue = await new FileQueue({ dir, visibilityTimeoutSeconds: 1 }).init();
+    const sent = new Set<string>();
+    for (let i = 0; i < 120; i++) sent.add(await queue.send(`m${i}`));
+    const log = path.join(dir, 'processed.log');
+    const random = seededRandom(2024);
+    const start = (): ReturnType<typeof fork> => fork(path.join(__dirname, 'support', 'consume-and-log.ts'), [dir, log, '1'], { execArgv: TSX, stdio: 'ignore' });
+
+    for (let round = 0; round < 6; round++) {
+      const child = start();
+      const exited = new Promise((r) => child.once('exit', r));
+      // After 1–4 finished batches, kill 0–15 ms later: somewhere inside the next receive,
+      // visibility change, output write or delete.
+      const batches = 1 + Math.floor(random() * 4);
+      const delay = Math.floor(random() * 16);
+      let seen = 0;
+      child.on('message', () => {
+        seen += 1;
+        if (seen === batches) setTimeout(() => child.kill('SIGKILL'), delay);
+      });
+      const code = await exited;
+      expect(code).toBeNull(); // killed, not finished
+    }
+    const processedBefore = existsSync(log) ? new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean)) : new Set<string>();
+    expect(processedBefore.size).toBeGreaterThan(0);
+    expect(processedBefore.size).toBeLessThan(sent.size);
+    // Whatever the kills interrupted is either processed or still in the queue.
+    const queued = new Set((await queue.list()).map((m) => m.messageId));
+    for (const id of sent) expect(processedBefore.has(id) || queued.has(id)).toBe(true);
+
+    // A last consumer that is left alone finishes the rest.
+    const last = start();
+    const code = await new Promise((r) => last.once('exit', r));
+    expect(code).toBe(0);
+    const processed = new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean));
+    expect(processed).toEqual(sent);
     expect(await queue.stats()).toEqual({ visible: 0, inFlight: 0 });
   });
 });

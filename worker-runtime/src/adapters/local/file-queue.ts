@@ -74,6 +74,9 @@ interface MessageFile {
   readonly sentAt: number;
 }
 
+/** A send takes milliseconds; a temp file this old belongs to a sender that died. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
 const NAME = /^([0-9a-z]+-[0-9a-f]+)\.(\d+)\.([0-9a-z]+)\.msg$/;
 
 /** Thrown for calls SQS would reject (bad handle, limits). */
@@ -136,10 +139,22 @@ export class FileQueue implements WorkQueue {
     }
   }
 
-  /** Creates the folders. Idempotent; every process calls it before use. */
+  /**
+   * Creates the folders and removes temp files a killed sender left behind (its send never
+   * returned, so it never happened). Idempotent; every process calls it before use.
+   */
   async init(): Promise<this> {
     await fsp.mkdir(this.messagesDir, { recursive: true });
     await fsp.mkdir(this.tmpDir, { recursive: true });
+    const staleBefore = Date.now() - STALE_TEMP_MS;
+    for (const name of await fsp.readdir(this.tmpDir)) {
+      try {
+        const file = path.join(this.tmpDir, name);
+        if ((await fsp.stat(file)).mtimeMs < staleBefore) await fsp.unlink(file);
+      } catch {
+        // Renamed into place or removed by another process meanwhile.
+      }
+    }
     await this.deadLetterQueue?.init();
     return this;
   }
