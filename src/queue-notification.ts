@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
-import { aws_s3 as s3Refs } from 'aws-cdk-lib/interfaces';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { aws_s3 as s3Refs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 
 /**
