@@ -37,7 +37,7 @@ export async function convertImageToPdfParts(
   if (bytes.length > opts.maxBytes) fail('too-large', `file is ${bytes.length} bytes, over the limit of ${opts.maxBytes}`);
   const detected = detectFormat(bytes);
   if (!detected.format) {
-    if (detected.unsupported) fail('unsupported-format', `${detected.unsupported} is not supported (JPEG, PNG, GIF, WebP, TIFF or AVIF)`);
+    if (detected.unsupported) fail('unsupported-format', `${detected.unsupported} is not a supported format (supported: JPEG, PNG, GIF, WebP, TIFF, AVIF)`);
     fail('not-an-image', `not a JPEG, PNG, GIF, WebP, TIFF or AVIF image (starts with ${describeStart(bytes)})`);
   }
   let pages: PdfPage[];

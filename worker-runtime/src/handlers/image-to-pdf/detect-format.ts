@@ -31,12 +31,12 @@ export function detectFormat(bytes: Uint8Array): Detection {
     for (let i = 16; i + 4 <= end; i += 4) brands.push(ascii(b, i, 4));
     if (brands.includes('avif') || brands.includes('avis')) return { format: 'avif' };
     if (brands.some((x) => ['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1'].includes(x))) {
-      return { unsupported: 'HEIF/HEIC (only its AVIF flavour is supported)' };
+      return { unsupported: 'HEIF/HEIC' };
     }
     return {};
   }
   if (ascii(b, 0, 2) === 'BM') return { unsupported: 'BMP' };
-  if (head4 === '%PDF') return { unsupported: 'PDF (already a document, not an image)' };
+  if (head4 === '%PDF') return { unsupported: 'PDF' };
   if (b.length >= 12 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0x0c && ascii(b, 4, 4) === 'jP  ') {
     return { unsupported: 'JPEG 2000' };
   }
