@@ -29,12 +29,19 @@ describe('local scaler: the construct\'s policy', () => {
     expect(reasons).toEqual(['step-0-to-1:1', 'none:1', 'none:1', 'target-tracking-out:4', 'none:4', 'none:4', 'none:4']);
   });
 
-  test('scale-in keeps one worker while work remains; an empty queue for scaleToZeroAfter minutes goes to zero', () => {
+  test('target tracking scales in to ceil(backlog ÷ target) after 15 datapoints below 90 % of it; an empty queue for scaleToZeroAfter minutes goes to zero', () => {
     const busy = Array.from({ length: 15 }, () => [5, 2, 3] as [number, number, number]);
     const first = run([[50, 0, 0], [50, 0, 1], [50, 0, 1], [50, 0, 1], ...busy]);
     expect(first.state.desired).toBe(1);
     expect(first.reasons).toContain('target-tracking-in:1');
     const idle = run([[0, 1, 1], [0, 0, 1], [0, 0, 1], [0, 0, 1]], first.state);
     expect(idle.reasons).toEqual(['none:1', 'none:1', 'none:1', 'scale-to-zero:0']);
+  });
+
+  test('backlog counts messages in flight, and 0 instances in service count as 1 (the construct\'s metric math)', () => {
+    // 5 visible + 30 in flight on 1 instance is 35 per instance: above the target of 10.
+    expect(run([[1, 0, 0], [5, 30, 1], [5, 30, 1], [5, 30, 1]]).reasons.pop()).toBe('target-tracking-out:4');
+    // Instances still launching (none in service): the backlog is divided by 1, not by 0.
+    expect(run([[1, 0, 0], [25, 0, 0], [25, 0, 0], [25, 0, 0]]).reasons.pop()).toBe('target-tracking-out:3');
   });
 });

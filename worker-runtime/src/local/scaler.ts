@@ -1,12 +1,13 @@
 /**
  * The scaling policy the construct synthesizes, replayed once per (compressed) CloudWatch minute:
- *  - target tracking on backlog per instance, target = max(1, floor(acceptable latency ÷
- *    expected processing time)) — the construct's formula; desired = ceil(backlog ÷ target);
- *    scale-out after 3 datapoints above target, scale-in after 15 below (target tracking's
- *    alarms); instances still warming up count toward the capacity, as the ASG counts them;
- *  - a step policy for 0 → 1: any visible message with no instance starts one at once
- *    (backlog ÷ 0 instances has no value, so target tracking alone could never start the group);
- *  - scale to zero: nothing visible and nothing in flight for `scaleToZeroAfterMinutes`.
+ *  - target tracking on backlog per instance, (visible + in flight) ÷ in-service instances with
+ *    0 instances counted as 1 (src/backlog-scaling.ts), target = max(1, floor(acceptable latency
+ *    ÷ expected processing time)) — the construct's formula; new capacity = ceil(backlog ÷
+ *    target); scale-out after 3 datapoints above target, scale-in after 15 below 90 % of it
+ *    (target tracking's alarms); instances still warming up count toward the capacity;
+ *  - wake, a step policy for 0 → 1: desired capacity 0 and a visible message starts one instance
+ *    (target tracking multiplies the current capacity, and 0 × anything is 0);
+ *  - sleep: nothing visible and nothing in flight for `scaleToZeroAfterMinutes` sets capacity 0.
  * Pure: state in, decision out, so tests can drive it minute by minute.
  */
 
@@ -17,7 +18,7 @@ export interface ScalingPolicy {
   readonly maxCapacity: number;
   /** Consecutive datapoints above target before scaling out. @default 3 */
   readonly scaleOutDatapoints?: number;
-  /** Consecutive datapoints below target before scaling in (never below 1 while work remains). @default 15 */
+  /** Consecutive datapoints below 90 % of the target before scaling in. @default 15 */
   readonly scaleInDatapoints?: number;
   /** Minutes the queue must be empty (visible + in flight = 0) before capacity goes to 0. */
   readonly scaleToZeroAfterMinutes: number;
@@ -89,11 +90,12 @@ export function evaluate(policy: ScalingPolicy, prev: ScalerState, dp: Datapoint
     return { state: { ...base, desired: 0, aboveTarget: 0, belowTarget: 0 }, reason: 'scale-to-zero' };
   }
 
-  // Backlog per instance: with no instance in service yet (launching), there is no datapoint.
-  if (dp.inService === 0) return { state: base, reason: 'none' };
-  const metric = dp.visible / dp.inService;
+  // The construct's metric math: (visible + in flight) ÷ in-service instances, 0 instances counted as 1.
+  const backlog = dp.visible + dp.inFlight;
+  const metric = backlog / (dp.inService > 0 ? dp.inService : 1);
   const target = policy.backlogPerInstanceTarget;
-  const wanted = clamp(Math.ceil(dp.visible / target), policy);
+  // Target tracking's new capacity: current × metric ÷ target, i.e. backlog ÷ target.
+  const wanted = clamp(Math.ceil(backlog / target), policy);
   const aboveTarget = metric > target ? prev.aboveTarget + 1 : 0;
   // Target tracking's scale-in alarm fires below 90 % of the target.
   const belowTarget = metric < target * 0.9 ? prev.belowTarget + 1 : 0;
@@ -101,10 +103,8 @@ export function evaluate(policy: ScalingPolicy, prev: ScalerState, dp: Datapoint
   if (aboveTarget >= outAfter && wanted > prev.desired) {
     return { state: { ...base, desired: wanted, aboveTarget: 0, belowTarget: 0 }, reason: 'target-tracking-out' };
   }
-  // While work remains, scale-in keeps one instance: the explicit path to 0 is the idle rule above.
-  const floor = Math.max(1, wanted);
-  if (belowTarget >= inAfter && floor < prev.desired) {
-    return { state: { ...base, desired: floor, aboveTarget: 0, belowTarget: 0 }, reason: 'target-tracking-in' };
+  if (belowTarget >= inAfter && wanted < prev.desired) {
+    return { state: { ...base, desired: wanted, aboveTarget: 0, belowTarget: 0 }, reason: 'target-tracking-in' };
   }
   return { state: { ...base, aboveTarget, belowTarget }, reason: 'none' };
 }
