@@ -1,7 +1,10 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { WorkerHandler } from '../../src';
+import { describeWithPeers, peerPath } from '../support/peers';
 import { FIXTURES, synthFleet, userDataOf } from './support/fleet-stack';
 import { quoteEnvValue, renderWorkerBootScript } from '../../src/worker-user-data';
 
@@ -130,5 +133,33 @@ describe('runtime configuration props', () => {
     expect(script).toContain('http://169.254.169.254/latest/meta-data/instance-id');
     expect(script).toContain('echo "SPOT_WORKER_INSTANCE_ID=\\"$INSTANCE_ID\\"" >> /etc/spot-worker/env');
     expect(script).toContain('echo "SPOT_WORKER_ASG_NAME=\\"$ASG_NAME\\"" >> /etc/spot-worker/env');
+  });
+});
+
+describeWithPeers(['SYSTEMD_ANALYZE_BIN'], 'the systemd unit as systemd reads it', () => {
+  test('systemd-analyze verify accepts every directive of the rendered unit', () => {
+    const script = renderWorkerBootScript(baseOptions);
+    const lines = script.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('cat > /etc/systemd/system/spot-worker.service'));
+    const end = lines.indexOf('SPOT_WORKER_UNIT', start);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unit-'));
+    try {
+      const unit = path.join(dir, 'spot-worker.service');
+      const envFile = path.join(dir, 'env');
+      fs.writeFileSync(envFile, 'SPOT_WORKER_LOG_LEVEL="info"\n');
+      // Render the heredoc as the boot script would (NODE_BIN expanded), pointing at a local env file.
+      const fragment = [`cat > "${unit}" <<SPOT_WORKER_UNIT`, ...lines.slice(start + 1, end + 1)].join('\n');
+      execFileSync('bash', ['-c', `NODE_BIN="${process.execPath}"\n${fragment}`]);
+      const text = fs.readFileSync(unit, 'utf8').replace('EnvironmentFile=/etc/spot-worker/env', `EnvironmentFile=${envFile}`)
+        .replace('User=spot-worker', 'User=root');
+      fs.writeFileSync(unit, text);
+      expect(text).toContain(`ExecStart=${process.execPath} /opt/spot-worker/spot-worker.js run`);
+      const run = spawnSync(peerPath('SYSTEMD_ANALYZE_BIN')!, ['verify', '--man=no', unit], { encoding: 'utf8', timeout: 60_000 });
+      // verify exits 0 on ignored directives and reports them on stderr: both must be clean.
+      expect(run.stderr.split('\n').filter((l) => l.includes(unit))).toEqual([]);
+      expect(run.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

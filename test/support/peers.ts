@@ -18,6 +18,7 @@ const DEFAULTS: Record<string, string> = {
   QEMU_AARCH64_BIN: '/usr/bin/qemu-aarch64-static',
   PDFIMAGES_BIN: '/usr/bin/pdfimages',
   PDFTOPPM_BIN: '/usr/bin/pdftoppm',
+  SYSTEMD_ANALYZE_BIN: '/usr/bin/systemd-analyze',
   /** arm64 glibc + libstdc++ (Debian libc6-arm64-cross, libstdc++6-arm64-cross) for `qemu-aarch64-static -L`. */
   AARCH64_SYSROOT: '/usr/aarch64-linux-gnu',
 };
