@@ -92,7 +92,9 @@ export async function createGroup(endpoint: string, name: string): Promise<{ gro
   await asg.send(new CreateAutoScalingGroupCommand({
     AutoScalingGroupName: name,
     LaunchConfigurationName: `${name}-lc`,
-    MinSize: 0, MaxSize: 2, DesiredCapacity: 1,
+    MinSize: 0,
+    MaxSize: 2,
+    DesiredCapacity: 1,
     AvailabilityZones: ['us-east-1a'],
   }));
   const res = await asg.send(new DescribeAutoScalingInstancesCommand({}));

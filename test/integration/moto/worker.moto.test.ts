@@ -5,15 +5,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { SetInstanceProtectionCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import sharp from 'sharp';
-import { describeWithPeers, RunningPeer, startMoto } from '../../support/peers';
 import {
   createGroup, createWorld, ensureRuntimeCompiled, head, isProtected, peekDeadLetters, queueCounts, RunningWorker, startWorker,
   stopWorker, upload, waitUntil,
 } from './moto-world';
+import { describeWithPeers, RunningPeer, startMoto } from '../../support/peers';
 
 jest.setTimeout(120_000);
 
@@ -52,7 +52,9 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'spot-worker run against moto server', ()
     const world = await createWorld(moto.endpoint, 'keys', 30);
     const group = await createGroup(moto.endpoint, 'keys-asg');
     // Stale protection from a previous life of this instance: cleared at start.
-    await world.asg.send(new SetInstanceProtectionCommand({ AutoScalingGroupName: group.groupName, InstanceIds: [group.instanceId], ProtectedFromScaleIn: true }));
+    await world.asg.send(new SetInstanceProtectionCommand({
+      AutoScalingGroupName: group.groupName, InstanceIds: [group.instanceId], ProtectedFromScaleIn: true,
+    }));
     expect(await isProtected(world.asg, group.instanceId)).toBe(true);
 
     const w = worker(moto.endpoint, world, {

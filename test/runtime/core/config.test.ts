@@ -20,9 +20,19 @@ describe('loadRunConfig', () => {
   test('documented defaults', () => {
     const c = loadRunConfig(base);
     expect(c).toMatchObject({
-      inputPrefix: 'uploads/', outputPrefix: 'processed/', handler: 'image-to-pdf', idleGraceSeconds: 60,
-      metricsNamespace: 'SpotWorkerFleet', fleetName: 'default', maxImageBytes: 104857600, maxImagePixels: 268402689,
-      validateDecode: false, imdsPollSeconds: 5, logLevel: 'info', metrics: 'cloudwatch', commandOutputExtension: '.pdf',
+      inputPrefix: 'uploads/',
+      outputPrefix: 'processed/',
+      handler: 'image-to-pdf',
+      idleGraceSeconds: 60,
+      metricsNamespace: 'SpotWorkerFleet',
+      fleetName: 'default',
+      maxImageBytes: 104857600,
+      maxImagePixels: 268402689,
+      validateDecode: false,
+      imdsPollSeconds: 5,
+      logLevel: 'info',
+      metrics: 'cloudwatch',
+      commandOutputExtension: '.pdf',
     });
     expect(c.concurrency).toBeGreaterThanOrEqual(1);
     expect(c.autoScalingGroupName).toBeUndefined();
@@ -30,22 +40,44 @@ describe('loadRunConfig', () => {
 
   test('reads every documented variable', () => {
     const c = loadRunConfig({
-      ...base, SPOT_WORKER_BUCKET: 'out', SPOT_WORKER_INPUT_PREFIX: '', SPOT_WORKER_OUTPUT_PREFIX: 'pdf/',
-      SPOT_WORKER_HANDLER: 'command', SPOT_WORKER_HANDLER_COMMAND: 'cp "$SPOT_WORKER_INPUT_FILE" "$SPOT_WORKER_OUTPUT_FILE"',
-      SPOT_WORKER_CONCURRENCY: '3', SPOT_WORKER_IDLE_GRACE_SECONDS: '0', SPOT_WORKER_ASG_NAME: 'g', SPOT_WORKER_LIFECYCLE_HOOK_NAME: 'h',
-      SPOT_WORKER_VALIDATE_DECODE: 'true', SPOT_WORKER_IMDS_POLL_SECONDS: '0', SPOT_WORKER_LOG_LEVEL: 'debug',
+      ...base,
+      SPOT_WORKER_BUCKET: 'out',
+      SPOT_WORKER_INPUT_PREFIX: '',
+      SPOT_WORKER_OUTPUT_PREFIX: 'pdf/',
+      SPOT_WORKER_HANDLER: 'command',
+      SPOT_WORKER_HANDLER_COMMAND: 'cp "$SPOT_WORKER_INPUT_FILE" "$SPOT_WORKER_OUTPUT_FILE"',
+      SPOT_WORKER_CONCURRENCY: '3',
+      SPOT_WORKER_IDLE_GRACE_SECONDS: '0',
+      SPOT_WORKER_ASG_NAME: 'g',
+      SPOT_WORKER_LIFECYCLE_HOOK_NAME: 'h',
+      SPOT_WORKER_VALIDATE_DECODE: 'true',
+      SPOT_WORKER_IMDS_POLL_SECONDS: '0',
+      SPOT_WORKER_LOG_LEVEL: 'debug',
     });
     expect(c).toMatchObject({
-      outputBucket: 'out', inputPrefix: '', outputPrefix: 'pdf/', handler: 'command', concurrency: 3, idleGraceSeconds: 0,
-      autoScalingGroupName: 'g', lifecycleHookName: 'h', validateDecode: true, imdsPollSeconds: 0, logLevel: 'debug',
-      commandOutputExtension: '.out', commandContentType: 'application/octet-stream',
+      outputBucket: 'out',
+      inputPrefix: '',
+      outputPrefix: 'pdf/',
+      handler: 'command',
+      concurrency: 3,
+      idleGraceSeconds: 0,
+      autoScalingGroupName: 'g',
+      lifecycleHookName: 'h',
+      validateDecode: true,
+      imdsPollSeconds: 0,
+      logLevel: 'debug',
+      commandOutputExtension: '.out',
+      commandContentType: 'application/octet-stream',
     });
   });
 
   test('reports every problem at once, naming the variable and what to set', () => {
     const msg = problems({
-      SPOT_WORKER_CONCURRENCY: 'lots', SPOT_WORKER_INPUT_PREFIX: 'uploads', SPOT_WORKER_HANDLER: 'magic',
-      SPOT_WORKER_LIFECYCLE_HOOK_NAME: 'h', SPOT_WORKER_VALIDATE_DECODE: 'maybe',
+      SPOT_WORKER_CONCURRENCY: 'lots',
+      SPOT_WORKER_INPUT_PREFIX: 'uploads',
+      SPOT_WORKER_HANDLER: 'magic',
+      SPOT_WORKER_LIFECYCLE_HOOK_NAME: 'h',
+      SPOT_WORKER_VALIDATE_DECODE: 'maybe',
     });
     for (const needle of [
       'SPOT_WORKER_QUEUE_URL is required', 'SPOT_WORKER_DLQ_URL is required', "SPOT_WORKER_CONCURRENCY='lots' must be a whole number",

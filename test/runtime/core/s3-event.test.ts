@@ -42,7 +42,8 @@ describe('parseS3Event', () => {
   });
 
   test('s3:TestEvent is acknowledged without records', () => {
-    const parsed = parseS3Event(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-01-01T00:00:00Z', Bucket: 'bkt' }));
+    const body = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-01-01T00:00:00Z', Bucket: 'bkt' });
+    const parsed = parseS3Event(body);
     expect(parsed).toEqual({ records: [], skipped: [], testEvent: true });
   });
 
@@ -80,15 +81,12 @@ describe('parseS3Event', () => {
   });
 
   describe('fuzzed bodies', () => {
-    // A small deterministic PRNG (mulberry32) so a failure is reproducible from the seed.
+    // A small deterministic PRNG (Park–Miller) so a failure is reproducible from the seed.
     function rng(seed: number): () => number {
-      let a = seed >>> 0;
+      let a = seed % 2147483647 || 1;
       return () => {
-        a = (a + 0x6D2B79F5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+        a = (a * 48271) % 2147483647;
+        return (a - 1) / 2147483646;
       };
     }
     const valid = event([created('uploads/My+Photos/%C3%A9t%C3%A9.jpg'), created('uploads/b.jpg')]);
@@ -118,7 +116,11 @@ describe('parseS3Event', () => {
         case 4: return [];
         case 5: return [structural(r, depth + 1), structural(r, depth + 1)];
         case 6: return { eventName: structural(r, depth + 1), s3: structural(r, depth + 1) };
-        default: return { bucket: { name: structural(r, depth + 1) }, object: { key: structural(r, depth + 1), size: structural(r, depth + 1) }, Records: [structural(r, depth + 1)] };
+        default: return {
+          bucket: { name: structural(r, depth + 1) },
+          object: { key: structural(r, depth + 1), size: structural(r, depth + 1) },
+          Records: [structural(r, depth + 1)],
+        };
       }
     }
 
