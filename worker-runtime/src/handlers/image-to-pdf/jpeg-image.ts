@@ -6,7 +6,7 @@ import { readExif } from './exif';
 import { fail } from './failures';
 import { assembleIccProfile, matchingProfile } from './icc';
 import { parseJpeg } from './jpeg-markers';
-import { dpiFromJfif, pageGeometry } from './page-geometry';
+import { dpiFromJfif, pageGeometry, usableDpi } from './page-geometry';
 import { PdfPage } from './pdf-writer';
 
 export interface JpegPageOptions {
@@ -33,7 +33,7 @@ export function jpegPage(bytes: Uint8Array, options: JpegPageOptions): PdfPage {
   }
 
   const exif = jpeg.exif ? readExif(bytes, jpeg.exif) : {};
-  const dpi = dpiFromJfif(jpeg.jfifDensity) ?? exif.dpi ?? { x: options.defaultDpi, y: options.defaultDpi };
+  const dpi = dpiFromJfif(jpeg.jfifDensity) ?? usableDpi(exif.dpi) ?? { x: options.defaultDpi, y: options.defaultDpi };
   const components = jpeg.components as 1 | 3 | 4;
   const profile = matchingProfile(assembleIccProfile(bytes, jpeg.iccChunks), components);
   // Photoshop writes Adobe-marked CMYK JPEGs inverted; without that marker CMYK is taken as is.

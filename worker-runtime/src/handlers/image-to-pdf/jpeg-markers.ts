@@ -126,7 +126,9 @@ export function parseJpeg(bytes: Uint8Array): JpegStructure {
         width: u16(bytes, body + 3),
         components: bytes[body + 5],
       };
-      if (segLength < 8 + 3 * frame.components) fail('corrupt', `JPEG frame header at offset ${pos - 2} is too short for ${frame.components} components`);
+      if (segLength !== 8 + 3 * frame.components) {
+        fail('corrupt', `JPEG frame header at offset ${pos - 2} has length ${segLength}, not ${8 + 3 * frame.components} for ${frame.components} components`);
+      }
     } else if (marker === 0xe0 && !jfifDensity && startsWith(bytes, body, segEnd, 'JFIF\0') && segLength >= 16) {
       jfifDensity = {
         units: bytes[body + 7],
@@ -141,6 +143,10 @@ export function parseJpeg(bytes: Uint8Array): JpegStructure {
       adobeTransform = bytes[body + 11];
     } else if (marker === SOS) {
       if (!frame) fail('corrupt', `JPEG structure is broken: image data at offset ${pos - 2} before any frame header`);
+      const scanComponents = bytes[body];
+      if (scanComponents < 1 || scanComponents > 4 || segLength !== 6 + 2 * scanComponents) {
+        fail('corrupt', `JPEG scan header at offset ${pos - 2} is malformed (${scanComponents} components, length ${segLength})`);
+      }
       scans++;
       pos = skipEntropyCodedData(bytes, segEnd);
       continue;

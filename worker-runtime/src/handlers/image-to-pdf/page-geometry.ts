@@ -20,11 +20,22 @@ export interface PageGeometry {
 /** PDF's implementation limit for a page side (200 inches). */
 export const MAX_PAGE_POINTS = 14_400;
 
+/** Densities outside this range are recording errors (and would make pages of 0 or absurd size). */
+const MIN_DPI = 1;
+const MAX_DPI = 100_000;
+
+/** The density if it is plausible, else undefined (the next source, or the default, is used). */
+export function usableDpi(dpi: Dpi | undefined): Dpi | undefined {
+  if (!dpi) return undefined;
+  const ok = (v: number) => Number.isFinite(v) && v >= MIN_DPI && v <= MAX_DPI;
+  return ok(dpi.x) && ok(dpi.y) ? dpi : undefined;
+}
+
 /** JFIF density (units 1 = dpi, 2 = dots per cm; 0 = aspect ratio only → unusable). */
 export function dpiFromJfif(density: { units: number; x: number; y: number } | undefined): Dpi | undefined {
-  if (!density || density.x <= 0 || density.y <= 0) return undefined;
-  if (density.units === 1) return { x: density.x, y: density.y };
-  if (density.units === 2) return { x: density.x * 2.54, y: density.y * 2.54 };
+  if (!density) return undefined;
+  if (density.units === 1) return usableDpi({ x: density.x, y: density.y });
+  if (density.units === 2) return usableDpi({ x: density.x * 2.54, y: density.y * 2.54 });
   return undefined;
 }
 

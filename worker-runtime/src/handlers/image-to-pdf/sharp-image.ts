@@ -10,7 +10,7 @@ import { ImageFormat } from './detect-format';
 import { fail } from './failures';
 import { matchingProfile } from './icc';
 import { loadSharp } from './load-sharp';
-import { pageGeometry } from './page-geometry';
+import { pageGeometry, usableDpi } from './page-geometry';
 import { PdfImage, PdfPage } from './pdf-writer';
 
 const deflate = promisify(zlib.deflate);
@@ -38,8 +38,8 @@ export async function sharpPages(bytes: Uint8Array, format: ImageFormat, options
   if (width * pageHeight > options.maxPixels) {
     fail('too-large', `image is ${width}×${pageHeight} = ${width * pageHeight} pixels, over the limit of ${options.maxPixels}`);
   }
-  const dpiValue = meta.density && meta.density > 0 ? meta.density : options.defaultDpi;
-  const dpi = { x: dpiValue, y: dpiValue };
+  const dpi = usableDpi(meta.density ? { x: meta.density, y: meta.density } : undefined)
+    ?? { x: options.defaultDpi, y: options.defaultDpi };
   const sixteen = meta.depth === 'ushort';
   const icc = meta.icc ? new Uint8Array(meta.icc) : undefined;
 
