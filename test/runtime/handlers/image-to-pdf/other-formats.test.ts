@@ -152,6 +152,15 @@ describe('lossless embedding of non-JPEG formats', () => {
     expect(plain.height).toBeCloseTo(108, 2);
   });
 
+  test('EXIF orientation of a non-JPEG is honoured like a JPEG\'s (TIFF, orientation 6)', async () => {
+    const tiff = await fromRaw(noise(W * H * 3, 14), 3).tiff().withMetadata({ orientation: 6, density: 72 }).toBuffer();
+    expect((await sharp(tiff).metadata()).orientation).toBe(6);
+    const [page] = await inspectPdf(await convertImageToPdf(tiff));
+    expect([page.image.width, page.image.height]).toEqual([W, H]); // pixels as stored
+    expect([page.width, page.height]).toEqual([H, W]); // page turned
+    expect(page.matrix).toEqual([0, -W, H, 0, 0, W]);
+  });
+
   test('the handler converts a PNG named .jpg by its content', async () => {
     const pixels = noise(W * H * 3, 12);
     const png = await fromRaw(pixels, 3).png().toBuffer();
