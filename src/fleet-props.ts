@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -352,6 +352,11 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
   const outputPrefix = props.outputPrefix ?? 'processed/';
   const inputSuffixes = props.inputSuffixes ?? DEFAULT_INPUT_SUFFIXES;
 
+  for (const [name, v] of [['inputPrefix', inputPrefix], ['outputPrefix', outputPrefix], ...inputSuffixes.map((x) => ['inputSuffixes', x])]) {
+    if (Token.isUnresolved(v)) {
+      throw new Error(`QueueDrivenSpotWorkerFleet: ${name} must be a literal string, not a token: the construct checks it for overlaps at synth time.`);
+    }
+  }
   if (inputPrefix === '') {
     errors.push("inputPrefix must not be empty: outputs would match the notification. Use a folder such as 'uploads/'.");
   }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { QueueDrivenSpotWorkerFleet, QueueDrivenSpotWorkerFleetProps } from '../../src';
 import { FAKE_BUNDLE } from './support/fleet-stack';
@@ -41,6 +41,10 @@ describe('props validation: each error says what to change', () => {
     ['multi-line runtime value', { runtimeEnvironment: { SPOT_WORKER_LOG_LEVEL: 'debug\nX=1' } }, /contains a line break/],
   ])('%s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+
+  test('prefixes must be literals (overlap is checked at synth time)', () => {
+    expect(() => build({ inputPrefix: Lazy.string({ produce: () => 'in/' }) })).toThrow(/inputPrefix must be a literal string, not a token/);
   });
 
   test('all problems are reported at once', () => {
