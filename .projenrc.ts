@@ -102,7 +102,9 @@ for (const p of ['/examples/', '/bench/', '/worker-runtime/src/', '/worker-runti
   project.addPackageIgnore(p);
 }
 // jsii's default npmignore drops every `dist` folder; the construct needs its arm64 bundle at
-// synth time, in npm and in every jsii binding (they embed this npm tarball).
+// synth time, in npm and in every jsii binding (they embed this npm tarball). Only the bundle:
+// the rest of worker-runtime/dist (e.g. the bundle script's download cache) stays out.
+project.addPackageIgnore('/worker-runtime/dist/*');
 project.addPackageIgnore('!/worker-runtime/dist/bundle-arm64/');
 // README examples must compile (jsii-rosetta strict mode: pacmak and Construct Hub fail on a broken
 // one). The tablet of their translations is a build output; it ships in the npm package.
