@@ -111,6 +111,12 @@ project.addPackageIgnore('!/worker-runtime/dist/bundle-arm64/');
 project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
 project.gitignore.exclude('/.jsii.tabl.json', '/bindings-smoke/java/target/', '__pycache__/');
 
+// One type-aware lint configuration for every folder: tsconfig.dev.json covers src, the runtime,
+// tests, examples, bench and scripts, so eslint needs no per-folder tsconfig files.
+const eslintrc = project.tryFindObjectFile('.eslintrc.json');
+eslintrc?.addDeletionOverride('parserOptions.projectService');
+eslintrc?.addOverride('parserOptions.project', './tsconfig.dev.json');
+
 // npm workspace: the worker runtime is its own package with the `spot-worker` CLI,
 // linked into node_modules/.bin so `npx spot-worker` works from the repository root.
 project.package.addField('workspaces', ['worker-runtime']);
