@@ -184,3 +184,27 @@ describeWithPeers(['PDFIMAGES_BIN'], 'pdfimages -j extracts the original JPEG', 
     expect(Buffer.compare(extracted, input)).toBe(0);
   });
 });
+
+describeWithPeers(['PDFTOPPM_BIN'], 'colours as rendered by poppler (pdftoppm)', () => {
+  let dir: string;
+  beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'img2pdf-colour-')); });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Mean absolute difference between poppler's rendering of the PDF and sharp's decode of the JPEG. */
+  async function renderDifference(jpeg: Buffer, label: string): Promise<number> {
+    const pdfPath = path.join(dir, `${label}.pdf`);
+    fs.writeFileSync(pdfPath, await convertImageToPdf(jpeg));
+    execFileSync(peerPath('PDFTOPPM_BIN')!, ['-scale-to', '200', '-png', '-singlefile', pdfPath, path.join(dir, label)]);
+    const rendered = await sharp(path.join(dir, `${label}.png`)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const expected = await sharp(jpeg).toColourspace('srgb').resize(rendered.info.width, rendered.info.height, { fit: 'fill' })
+      .removeAlpha().raw().toBuffer();
+    let sum = 0;
+    for (let i = 0; i < expected.length; i++) sum += Math.abs(rendered.data[i] - expected[i]);
+    return sum / expected.length;
+  }
+
+  test.each(['var_cmyk_adobe_rocket.jpg', 'var_gray_rocket.jpg', 'skimage_rocket.jpg', 'plasma_Autumn_screenshot.jpg'])(
+    '%s looks like the image itself', async (name) => {
+      expect(await renderDifference(fixture(name), name.replace(/\W/g, '_'))).toBeLessThan(15);
+    });
+});
