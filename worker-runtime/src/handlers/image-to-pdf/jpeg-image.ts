@@ -26,7 +26,8 @@ export function jpegPage(bytes: Uint8Array, options: JpegPageOptions): PdfPage {
   if (jpeg.components !== 1 && jpeg.components !== 3 && jpeg.components !== 4) {
     fail('unsupported-format', `JPEG with ${jpeg.components} colour components is not supported (1, 3 or 4)`);
   }
-  if (jpeg.width === 0 || jpeg.height === 0) fail('corrupt', `JPEG frame header gives a ${jpeg.width}×${jpeg.height} image`);
+  if (jpeg.width === 0) fail('corrupt', `JPEG frame header gives a ${jpeg.width}×${jpeg.height} image`);
+  if (jpeg.height === 0) fail('unsupported-format', 'JPEG whose height is given only after the image data (DNL marker) is not supported');
   const pixels = jpeg.width * jpeg.height;
   if (pixels > options.maxPixels) {
     fail('too-large', `image is ${jpeg.width}×${jpeg.height} = ${pixels} pixels, over the limit of ${options.maxPixels}`);
