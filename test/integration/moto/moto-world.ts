@@ -10,7 +10,7 @@ import {
   AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand, DescribeAutoScalingInstancesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
-  CreateBucketCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client,
+  CreateBucketCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, Message,
@@ -58,10 +58,11 @@ export function clients(endpoint: string): { s3: S3Client; sqs: SQSClient; asg: 
 }
 
 /** Bucket → (ObjectCreated under uploads/) → queue → (redrive after 5 receives) → DLQ, all through the API. */
-export async function createWorld(endpoint: string, name: string, visibilityTimeoutSeconds: number): Promise<World> {
+export async function createWorld(endpoint: string, name: string, visibilityTimeoutSeconds: number, versioned = false): Promise<World> {
   const { s3, sqs, asg } = clients(endpoint);
   const bucket = `${name}-bucket`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  if (versioned) await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
   const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   const q = await sqs.send(new CreateQueueCommand({

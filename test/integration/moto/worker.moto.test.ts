@@ -49,7 +49,7 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'spot-worker run against moto server', ()
   }
 
   test('hard keys become PDFs with source metadata; bad inputs reach the DLQ with reasons; protection follows busy periods', async () => {
-    const world = await createWorld(moto.endpoint, 'keys', 30);
+    const world = await createWorld(moto.endpoint, 'keys', 30, true);
     const group = await createGroup(moto.endpoint, 'keys-asg');
     // Stale protection from a previous life of this instance: cleared at start.
     await world.asg.send(new SetInstanceProtectionCommand({
@@ -96,6 +96,8 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'spot-worker run against moto server', ()
       expect(decodeURIComponent(h.metadata['source-key'])).toBe(src);
       expect(h.metadata['source-bucket']).toBe(world.bucket);
       expect(h.metadata['source-etag']).toMatch(/^[0-9a-f]{32}$/);
+      // Versioned bucket: the output names the exact source version it was made from.
+      expect(h.metadata['source-version-id']).toBeTruthy();
     }
 
     const dead = await waitUntil('4 dead letters', async () => {

@@ -34,7 +34,16 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const logger = createJsonLogger({ level: config.logLevel, fields: { component: 'spot-worker' } });
-  const adapters = await createAwsAdapters(config, logger);
+  let adapters;
+  try {
+    adapters = await createAwsAdapters(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`spot-worker run: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
   const worker = new Worker({
     queue: adapters.queue,
     store: adapters.store,

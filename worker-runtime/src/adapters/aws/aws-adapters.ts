@@ -10,6 +10,7 @@ import { ImdsInterruptionWatcher } from './imds-watcher';
 import { S3ObjectStore } from './s3-object-store';
 import { SqsWorkQueue } from './sqs-work-queue';
 import type { RunConfig } from '../../core/config';
+import { ConfigError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { LogMetricsSink, NoopMetricsSink } from '../../core/metrics';
 import type { InstanceControl, InterruptionSource, LifecycleAction, MetricsSink, ObjectStore, WorkQueue } from '../../core/ports';
@@ -46,7 +47,12 @@ export async function createAwsAdapters(config: RunConfig, logger: Logger, optio
   let instanceId = config.instanceId;
   if (!instanceId && config.autoScalingGroupName) {
     // Protection and lifecycle calls name this instance; only the metadata service knows it.
-    instanceId = await new ImdsClient({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT }).instanceId();
+    try {
+      instanceId = await new ImdsClient({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT }).instanceId();
+    } catch (err) {
+      throw new ConfigError('SPOT_WORKER_ASG_NAME is set but the instance id could not be read from the metadata service '
+        + `(${(err as Error).message}): run on EC2, or set SPOT_WORKER_INSTANCE_ID`);
+    }
   }
   const instance = config.autoScalingGroupName && instanceId
     ? new AutoScalingInstanceControl(clients.autoScaling, config.autoScalingGroupName, instanceId)
