@@ -165,4 +165,29 @@ describe('Worker under faults (aws-sdk-client-mock)', () => {
     const protection = asg.commandCalls(SetInstanceProtectionCommand).map((c) => c.args[0].input.ProtectedFromScaleIn);
     expect(protection[protection.length - 1]).toBe(false);
   });
+
+  test('a lifecycle notice that arrives while a SIGTERM drain runs is still completed', async () => {
+    serveOnce(sqs, []);
+    asg.on(CompleteLifecycleActionCommand).resolves({});
+    const w = worker(copyHandler, 30, {
+      instance: new AutoScalingInstanceControl(asgClient, 'g', 'i-0123'),
+      lifecycleAction: { hookName: 'drain-hook', groupName: 'g', instanceId: 'i-0123' },
+    });
+    await w.start();
+    const stopped = w.drain({ kind: 'sigterm' });
+    void w.drain({ kind: 'lifecycle-terminating', lifecycle: { hookName: 'drain-hook', groupName: 'g', instanceId: 'i-0123', token: 'tok' } });
+    await stopped;
+    const complete = asg.commandCalls(CompleteLifecycleActionCommand);
+    expect(complete).toHaveLength(1);
+    expect(complete[0].args[0].input).toMatchObject({ LifecycleActionToken: 'tok', LifecycleActionResult: 'CONTINUE' });
+  });
+
+  test('a SIGTERM during start stops the worker without starting the loop', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+    const w = worker(copyHandler, 30);
+    const starting = w.start();
+    await w.drain({ kind: 'sigterm' });
+    await starting;
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(0);
+  });
 });

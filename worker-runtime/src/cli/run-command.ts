@@ -56,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     idleGraceSeconds: config.idleGraceSeconds,
     instance: adapters.instance,
     lifecycleAction: adapters.lifecycleAction,
+    lifecycleHeartbeatSeconds: config.lifecycleHeartbeatIntervalSeconds,
     interruptions: adapters.interruptions,
     metrics: adapters.metrics,
     logger,

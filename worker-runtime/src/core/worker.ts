@@ -156,6 +156,7 @@ export class Worker extends EventEmitter {
     } catch (err) {
       this.logger.warn('could not read the queue visibility timeout; assuming 30 s', { error: err as Error });
     }
+    if (this.draining) return; // drained (SIGTERM) while starting: nothing to run
     this.options.interruptions?.start((notice) => { void this.drain(notice); });
     const flushEvery = (this.options.metricsFlushSeconds ?? 60) * 1000;
     this.flushTimer = setInterval(() => { this.recordBusyTime(); void this.flushMetrics(); }, flushEvery);
@@ -384,9 +385,10 @@ export class Worker extends EventEmitter {
   }
 
   private async finishDrain(): Promise<void> {
-    const notice = this.notice!;
-    const lifecycle = notice.kind === 'lifecycle-terminating' ? notice.lifecycle ?? this.options.lifecycleAction : undefined;
-    const heartbeat = lifecycle && this.options.instance ? setInterval(() => {
+    // Read at each use: a lifecycle notice may arrive after a drain began for another reason.
+    const heartbeat = this.options.instance ? setInterval(() => {
+      const lifecycle = this.lifecycleToComplete();
+      if (!lifecycle) return;
       this.options.instance!.recordLifecycleHeartbeat(lifecycle).then(
         () => this.logger.info('lifecycle heartbeat recorded', { inFlight: this.jobs.size }),
         (err) => this.logger.warn('lifecycle heartbeat failed', { error: err as Error }),
@@ -420,6 +422,7 @@ export class Worker extends EventEmitter {
     await this.flushMetrics();
     if (heartbeat) clearInterval(heartbeat);
     this.options.interruptions?.stop();
+    const lifecycle = this.lifecycleToComplete();
     if (lifecycle && this.options.instance) {
       try {
         await this.options.instance.completeLifecycleAction(lifecycle, 'CONTINUE');
@@ -433,6 +436,10 @@ export class Worker extends EventEmitter {
     this.logger.info('stopped', { ...this.stats });
     this.emit('stopped');
     this.resolveStopped();
+  }
+
+  private lifecycleToComplete(): LifecycleAction | undefined {
+    return this.notice?.kind === 'lifecycle-terminating' ? this.notice.lifecycle ?? this.options.lifecycleAction : undefined;
   }
 
   private recordBusyTime(): void {
