@@ -172,9 +172,11 @@ func main() {
 	check(*workers.BacklogPerInstanceTarget() == backlogTarget, "the fleet's properties are readable from Go")
 
 	if len(failures) > 0 {
-		fmt.Fprintf(os.Stderr, "go smoke: %d check(s) failed\n", len(failures))
+		fmt.Fprintf(os.Stderr, "go smoke: %d check(s) failed; the cloud assembly is in %s\n", len(failures), outdir)
 		jsii.Close()
 		os.Exit(1)
 	}
+	// Each assembly holds a copy of the ~20 MiB worker bundle.
+	os.RemoveAll(outdir)
 	fmt.Println("go smoke: template has the fleet with the props set from Go")
 }

@@ -6,6 +6,7 @@ Scaling group. TypeScript blocks are compiled by jsii-rosetta instead. Exits non
 """
 import os
 import re
+import shutil
 import sys
 import tempfile
 import traceback
@@ -17,7 +18,15 @@ FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 def run_block(index, code):
     """Returns an error message, or None when the block ran and synthesized a fleet."""
-    os.environ["CDK_OUTDIR"] = tempfile.mkdtemp(prefix=f"readme-python-{index}-")
+    outdir = tempfile.mkdtemp(prefix=f"readme-python-{index}-")
+    os.environ["CDK_OUTDIR"] = outdir
+    try:
+        return check_block(index, code)
+    finally:
+        shutil.rmtree(outdir, ignore_errors=True)
+
+
+def check_block(index, code):
     namespace = {"__name__": "__readme__"}
     try:
         exec(compile(code, f"<python block {index}>", "exec"), namespace)

@@ -5,6 +5,7 @@ synthesizes the app and checks that the template carries those props. Exits non-
 """
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -97,6 +98,7 @@ check(len(staged) == 1, "the arm64 worker bundle is staged as an asset")
 check(fleet.backlog_per_instance_target == BACKLOG_TARGET, "the fleet's properties are readable from Python")
 
 if failures:
-    print(f"python smoke: {len(failures)} check(s) failed", file=sys.stderr)
+    print(f"python smoke: {len(failures)} check(s) failed; the cloud assembly is in {outdir}", file=sys.stderr)
     sys.exit(1)
+shutil.rmtree(outdir)  # each assembly holds a copy of the ~20 MiB worker bundle
 print("python smoke: template has the fleet with the props set from Python")

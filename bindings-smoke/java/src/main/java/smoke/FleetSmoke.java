@@ -4,10 +4,13 @@ import io.github.cdkspotworkerfleet.fleet.QueueDrivenSpotWorkerFleet;
 import io.github.cdkspotworkerfleet.fleet.WorkerHandler;
 import java.io.File;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Duration;
@@ -125,8 +128,12 @@ public final class FleetSmoke {
     check(fleet.getBacklogPerInstanceTarget().intValue() == BACKLOG_TARGET, "the fleet's properties are readable from Java");
 
     if (!failures.isEmpty()) {
-      System.err.println("java smoke: " + failures.size() + " check(s) failed");
+      System.err.println("java smoke: " + failures.size() + " check(s) failed; the cloud assembly is in " + outdir);
       System.exit(1);
+    }
+    // Each assembly holds a copy of the ~20 MiB worker bundle.
+    try (Stream<Path> paths = Files.walk(outdir.toPath())) {
+      paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
     }
     System.out.println("java smoke: template has the fleet with the props set from Java");
   }
