@@ -40,7 +40,7 @@ export interface RunConfig {
   /** 0 disables the metadata-service watcher (not on EC2). */
   readonly imdsPollSeconds: number;
   readonly logLevel: LogLevel;
-  /** Lifecycle heartbeat interval while draining: a third of the hook's heartbeat timeout, 5..30 s. */
+  /** Lifecycle heartbeat interval while draining: a third of the hook's heartbeat timeout, 1..30 s. */
   readonly lifecycleHeartbeatIntervalSeconds: number;
   /** How long a SIGTERM / rebalance drain may take before remaining jobs are released. */
   readonly drainTimeoutSeconds: number;
@@ -169,7 +169,7 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     validateDecode: r.bool('SPOT_WORKER_VALIDATE_DECODE', false),
     imdsPollSeconds: r.int('SPOT_WORKER_IMDS_POLL_SECONDS', 5, 0, 300),
     logLevel: r.oneOf<LogLevel>('SPOT_WORKER_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
-    lifecycleHeartbeatIntervalSeconds: Math.min(30, Math.max(5, Math.floor(r.int('SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS', 90, 30, 7_200) / 3))),
+    lifecycleHeartbeatIntervalSeconds: Math.min(30, Math.max(1, Math.floor(r.int('SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS', 90, 1, 7_200) / 3))),
     drainTimeoutSeconds: r.int('SPOT_WORKER_DRAIN_TIMEOUT_SECONDS', 90, 1, 7_200),
     retryBaseSeconds: r.int('SPOT_WORKER_RETRY_BASE_SECONDS', 10, 1, 3_600),
     retryMaxSeconds: r.int('SPOT_WORKER_RETRY_MAX_SECONDS', 900, 1, 43_200),
