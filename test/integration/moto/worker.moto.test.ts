@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SetInstanceProtectionCommand } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import sharp from 'sharp';
 import {
@@ -100,6 +101,9 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'spot-worker run against moto server', ()
       expect(h.metadata['source-version-id']).toBeTruthy();
     }
 
+    const pdf = await world.s3.send(new GetObjectCommand({ Bucket: world.bucket, Key: good['uploads/été/café.jpeg'] }));
+    expect(Buffer.from(await pdf.Body!.transformToByteArray()).subarray(0, 5).toString()).toBe('%PDF-');
+
     const dead = await waitUntil('4 dead letters', async () => {
       const c = await queueCounts(world.sqs, world.dlqUrl);
       return c.visible >= 4 ? c : undefined;
@@ -145,6 +149,16 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'spot-worker run against moto server', ()
     const failureKinds = (metrics.Metrics ?? []).filter((m) => m.MetricName === 'JobFailures')
       .map((m) => m.Dimensions?.find((d) => d.Name === 'Kind')?.Value);
     expect(failureKinds).toContain('malformed-event');
+    const processed = await cw.send(new GetMetricStatisticsCommand({
+      Namespace: 'SpotWorkerFleet',
+      MetricName: 'ImagesProcessed',
+      Dimensions: [{ Name: 'Fleet', Value: 'moto' }],
+      StartTime: new Date(Date.now() - 600_000),
+      EndTime: new Date(Date.now() + 60_000),
+      Period: 60,
+      Statistics: ['Sum'],
+    }));
+    expect((processed.Datapoints ?? []).reduce((n, d) => n + (d.Sum ?? 0), 0)).toBe(Object.keys(good).length);
   });
 
   test('a worker killed with SIGKILL mid-job loses nothing: the message comes back and is finished by the next worker', async () => {
