@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError } from '../../../worker-runtime/src/core/errors';
+import { ConfigError, isPermanent, PermanentError } from '../../../worker-runtime/src/core/errors';
 import { loadModuleHandler } from '../../../worker-runtime/src/handlers/module-handler';
 
 describe('module handler', () => {
@@ -36,5 +36,16 @@ describe('module handler', () => {
   test('a malformed result fails the job instead of writing junk', async () => {
     const h = loadModuleHandler(mod('bad.js', 'exports.handler = async () => ({ body: "text", extension: ".x" });'));
     await expect(h.handle(input, ctx)).rejects.toThrow(/expected \{ body: Uint8Array, contentType, extension \}/);
+  });
+
+  test('a module marks permanent failures without importing the runtime: permanent + kind', async () => {
+    const h = loadModuleHandler(mod('perm.js', 'exports.handler = async () => { throw Object.assign(new Error("empty upload"), { permanent: true, kind: "empty" }); };'));
+    const err = await h.handle(input, ctx).catch((e: unknown) => e);
+    expect(isPermanent(err)).toBe(true);
+    expect((err as PermanentError).kind).toBe('empty');
+    expect(isPermanent(new PermanentError('k', 'm'))).toBe(true);
+    expect(isPermanent(new Error('plain'))).toBe(false);
+    expect(isPermanent(Object.assign(new Error('no kind'), { permanent: true }))).toBe(false);
+    expect(isPermanent({ permanent: true, kind: 'not an Error' })).toBe(false);
   });
 });

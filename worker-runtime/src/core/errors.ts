@@ -7,6 +7,8 @@
 export class PermanentError extends Error {
   /** Machine-readable kind, e.g. `invalid-image`, `too-large`, `object-gone`. */
   public readonly kind: string;
+  /** Marks the error as permanent for code that cannot share this class (see `isPermanent`). */
+  public readonly permanent = true;
   constructor(kind: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PermanentError';
@@ -40,8 +42,15 @@ export class TransientError extends Error {
   }
 }
 
+/**
+ * True for a `PermanentError`, and for any error carrying `permanent: true` and a string
+ * `kind`: a user's handler module loaded from elsewhere (or another copy of this package)
+ * cannot share the class, but can still say "never retry this".
+ */
 export function isPermanent(err: unknown): err is PermanentError {
-  return err instanceof PermanentError;
+  if (err instanceof PermanentError) return true;
+  const e = err as { permanent?: unknown; kind?: unknown } | null;
+  return err instanceof Error && e !== null && e.permanent === true && typeof e.kind === 'string';
 }
 
 /** A queue message whose body is not an S3 event notification we can read. */
