@@ -190,4 +190,19 @@ describe('Worker under faults (aws-sdk-client-mock)', () => {
     await starting;
     expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(0);
   });
+
+  test('receive errors back off (no tight loop), and a drain cuts the backoff short', async () => {
+    sqs.on(ReceiveMessageCommand).rejects(Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable' }));
+    const w = worker(copyHandler, 30);
+    const errors: number[] = [];
+    w.on('receive_error', (e) => errors.push(e.retryInSeconds));
+    await w.start();
+    await new Promise((r) => setTimeout(r, 2500));
+    // 1 s, then ~2 s: two or three attempts in 2.5 s, not hundreds.
+    expect(sqs.commandCalls(ReceiveMessageCommand).length).toBeLessThanOrEqual(3);
+    expect(errors[0]).toBeGreaterThanOrEqual(1);
+    const t = Date.now();
+    await w.drain();
+    expect(Date.now() - t).toBeLessThan(1500);
+  });
 });

@@ -375,7 +375,9 @@ export class Worker extends EventEmitter {
    * before the drain deadline, and aborted only when it does not.
    */
   private stopPollingInTime(): void {
-    if (this.pollStartedAt === undefined || this.pollAbort.signal.aborted) return;
+    if (this.pollAbort.signal.aborted) return;
+    // No poll in flight: aborting is safe and only cuts a receive-error backoff short.
+    if (this.pollStartedAt === undefined) { this.pollAbort.abort(); return; }
     const pollEndsAt = this.pollStartedAt + (this.waitTimeSeconds + 2) * 1000;
     if (pollEndsAt > this.deadline - this.marginMs()) this.pollAbort.abort();
   }
