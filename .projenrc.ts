@@ -76,7 +76,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['worker-runtime/src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    include: ['.projenrc.ts', 'worker-runtime/src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     exclude: ['lib', 'examples/cdk.out', 'worker-runtime/lib', 'worker-runtime/dist', '.peers', 'local-run', 'bench/out'],
     compilerOptions: {
       // The runtime uses Node built-ins only available with a modern lib.
