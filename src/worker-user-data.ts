@@ -103,7 +103,8 @@ export function renderWorkerBootScript(o: WorkerBootScriptOptions): string {
     'Type=simple',
     'User=spot-worker',
     `EnvironmentFile=${ENV_FILE}`,
-    `ExecStart=$NODE_BIN ${RUNTIME_INSTALL_DIR}/spot-worker.js run`,
+    // Source maps turn bundle stack traces in the journal back into TypeScript positions.
+    `ExecStart=$NODE_BIN --enable-source-maps ${RUNTIME_INSTALL_DIR}/spot-worker.js run`,
     'Restart=on-failure',
     'RestartSec=5',
     // SIGTERM to the runtime only; it stops receiving, finishes its jobs and exits.

@@ -195,7 +195,7 @@ describe('worker deployment defaults', () => {
 
   test('systemd unit: restart on failure, SIGTERM, stop timeout = drain timeout + 30 s', () => {
     for (const line of [
-      'ExecStart=$NODE_BIN /opt/spot-worker/spot-worker.js run',
+      'ExecStart=$NODE_BIN --enable-source-maps /opt/spot-worker/spot-worker.js run',
       'EnvironmentFile=/etc/spot-worker/env',
       'Restart=on-failure',
       'KillSignal=SIGTERM',

@@ -153,7 +153,7 @@ describeWithPeers(['SYSTEMD_ANALYZE_BIN'], 'the systemd unit as systemd reads it
       const text = fs.readFileSync(unit, 'utf8').replace('EnvironmentFile=/etc/spot-worker/env', `EnvironmentFile=${envFile}`)
         .replace('User=spot-worker', 'User=root');
       fs.writeFileSync(unit, text);
-      expect(text).toContain(`ExecStart=${process.execPath} /opt/spot-worker/spot-worker.js run`);
+      expect(text).toContain(`ExecStart=${process.execPath} --enable-source-maps /opt/spot-worker/spot-worker.js run`);
       const run = spawnSync(peerPath('SYSTEMD_ANALYZE_BIN')!, ['verify', '--man=no', unit], { encoding: 'utf8', timeout: 60_000 });
       // verify exits 0 on ignored directives and reports them on stderr: both must be clean.
       expect(run.stderr.split('\n').filter((l) => l.includes(unit))).toEqual([]);
