@@ -52,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     outputPrefix: config.outputPrefix,
     outputBucket: config.outputBucket,
     concurrency: config.concurrency,
+    prefetch: config.prefetch,
     waitTimeSeconds: config.receiveWaitSeconds,
     idleGraceSeconds: config.idleGraceSeconds,
     instance: adapters.instance,

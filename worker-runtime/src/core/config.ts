@@ -24,6 +24,8 @@ export interface RunConfig {
   readonly commandContentType: string;
   readonly commandTimeoutSeconds: number;
   readonly concurrency: number;
+  /** Messages received ahead of a free slot (kept invisible, released on drain). */
+  readonly prefetch: number;
   /** Long-poll wait of each receive (20 in production; shorter only to speed up tests). */
   readonly receiveWaitSeconds: number;
   readonly idleGraceSeconds: number;
@@ -156,6 +158,7 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     commandContentType: r.str('SPOT_WORKER_OUTPUT_CONTENT_TYPE') ?? (handler === 'command' ? 'application/octet-stream' : 'application/pdf'),
     commandTimeoutSeconds: r.int('SPOT_WORKER_COMMAND_TIMEOUT_SECONDS', 900, 1, 43_200),
     concurrency: r.int('SPOT_WORKER_CONCURRENCY', Math.max(1, os.cpus().length), 1, 256),
+    prefetch: r.int('SPOT_WORKER_PREFETCH', 10, 0, 100),
     receiveWaitSeconds: r.int('SPOT_WORKER_RECEIVE_WAIT_SECONDS', 20, 1, 20),
     idleGraceSeconds: r.int('SPOT_WORKER_IDLE_GRACE_SECONDS', 60, 0, 86_400),
     autoScalingGroupName: asg,

@@ -2,6 +2,10 @@
  * Collects finished messages and deletes them in batches of up to 10, checking each entry's
  * result: a refused delete is reported (the message will be redelivered and its output
  * overwritten identically), never silently assumed done.
+ *
+ * A lone delete waits up to `lingerMs` for companions: the caller keeps the message invisible in
+ * the meantime, so waiting only saves requests. A full batch (10) goes at once, and `hurry()`
+ * (drain) sends what is queued and stops waiting from then on.
  */
 import type { DeleteEntry, WorkQueue } from './ports';
 
@@ -19,7 +23,7 @@ export class DeleteBatcher {
   private inFlight = new Set<Promise<void>>();
 
   /** `lingerMs`: how long a lone delete waits for companions. */
-  constructor(private readonly workQueue: WorkQueue, private readonly lingerMs = 50) {}
+  constructor(private readonly workQueue: WorkQueue, private lingerMs = 1000) {}
 
   delete(id: string, receiptHandle: string): Promise<DeleteOutcome> {
     return new Promise((resolve) => {
@@ -27,6 +31,12 @@ export class DeleteBatcher {
       if (this.queue.length >= 10) this.send();
       else if (!this.timer) this.timer = setTimeout(() => this.send(), this.lingerMs);
     });
+  }
+
+  /** From now on nothing waits for companions; what is queued goes out at once. */
+  hurry(): void {
+    this.lingerMs = 0;
+    while (this.queue.length > 0) this.send();
   }
 
   /** Sends everything queued and waits for all outstanding batches. */

@@ -9,6 +9,7 @@ import type { DeadLetterReason, InterruptionNotice } from './ports';
 export interface WorkerEvents {
   /** The loop is running (stale protection cleared, queue settings read). */
   started: [];
+  /** A message's job started (a prefetched message may have waited for a slot since its receipt). */
   message_received: [{ messageId: string; receiveCount: number }];
   /** One record of a message finished (written, ignored, or failed). */
   record_done: [RecordResult & { messageId: string }];

@@ -30,8 +30,15 @@ export interface WorkerOptions {
   readonly outputPrefix?: string;
   /** Bucket outputs are written to. @default the source object's bucket */
   readonly outputBucket?: string;
-  /** Jobs in flight; only as many messages are received as there are free slots. @default os.cpus().length */
+  /** Jobs running at once (handler calls). @default os.cpus().length */
   readonly concurrency?: number;
+  /**
+   * Messages received ahead of a free job slot, held invisible (their visibility extended like a
+   * running job's) and started as slots free up; on a drain they are released at once. With room
+   * for 10, every receive asks for 10, so a busy worker makes about one receive per 10 messages.
+   * 0 receives only for free slots. @default 10
+   */
+  readonly prefetch?: number;
   /** Long-poll wait. @default 20 */
   readonly waitTimeSeconds?: number;
   /** Scale-in protection is cleared after this long without work. @default 60 */
@@ -58,7 +65,20 @@ export interface WorkerOptions {
   readonly drainMarginSeconds?: number;
   /** Larger inputs fail permanently (`too-large`) before download when the event says the size. @default no limit */
   readonly maxInputBytes?: number;
+  /**
+   * How long a finished message's delete waits for companions before a `DeleteMessageBatch` goes
+   * out (it goes at once with 10 entries, and on drain). The wait costs nothing but the request:
+   * the message stays invisible (still extended) and its slot is already free. @default 1000
+   */
+  readonly deleteLingerMs?: number;
 }
+
+/** Messages held beyond the running ones, by default: one full receive. */
+export const DEFAULT_PREFETCH = 10;
+/** Deletes wait this long for companions (a full batch goes at once). */
+export const DEFAULT_DELETE_LINGER_MS = 1000;
+/** SQS's ReceiveMessage limit. */
+const MAX_RECEIVE = 10;
 
 /** What the Worker did so far (local mode's report, tests). */
 export interface WorkerStats {
@@ -68,14 +88,24 @@ export interface WorkerStats {
   retried: number;
   released: number;
   deleteFailures: number;
+  /** Messages held: running, waiting for a slot, or being settled. */
   inFlight: number;
+  /** Of those, handler calls in progress (slots in use). */
+  running: number;
+  /** Of those, received but not started yet (prefetched). */
+  waiting: number;
 }
 
-interface RunningJob {
+/** A message this worker holds, from receipt until it is settled (or released, or lost). */
+interface HeldMessage {
   readonly message: QueueMessage;
   readonly controller: AbortController;
-  readonly done: Promise<void>;
-  settling: boolean;
+  readonly extender: VisibilityExtender;
+  readonly log: Logger;
+  /** Resolves once the message is settled; set when the job starts (a waiting message has none yet). */
+  done: Promise<void>;
+  /** 'waiting' for a slot, 'running' its handler, or 'settling' (outcome known, slot already free). */
+  state: 'waiting' | 'running' | 'settling';
   released: boolean;
   lost: boolean;
 }
@@ -112,9 +142,19 @@ export class Worker extends EventEmitter {
   private readonly logger: Logger;
   private readonly protection: ScaleInProtection;
   private readonly deletes: DeleteBatcher;
-  private readonly jobs = new Map<string, RunningJob>();
+  private readonly prefetch: number;
+  /** Every message held, until settled: drain waits for all of them. */
+  private readonly jobs = new Map<string, HeldMessage>();
+  /** Received, not started yet, oldest first. */
+  private waiting: HeldMessage[] = [];
+  /** Messages whose handler is running (the slots in use). */
+  private running = 0;
+  /** The last receive returned fewer messages than asked: the queue looked drained. */
+  private lastReceiveShort = false;
   private readonly pollAbort = new AbortController();
-  private readonly statsValue: WorkerStats = { received: 0, deleted: 0, deadLettered: 0, retried: 0, released: 0, deleteFailures: 0, inFlight: 0 };
+  private readonly statsValue: WorkerStats = {
+    received: 0, deleted: 0, deadLettered: 0, retried: 0, released: 0, deleteFailures: 0, inFlight: 0, running: 0, waiting: 0,
+  };
   private visibilityTimeout = 30;
   private started = false;
   private draining = false;
@@ -123,6 +163,7 @@ export class Worker extends EventEmitter {
   /** When the current long poll was sent; undefined between polls. */
   private pollStartedAt?: number;
   private loopDone: Promise<void> = Promise.resolve();
+  private releasingWaiting: Promise<void> = Promise.resolve();
   private slotWaiters: Array<() => void> = [];
   private busySince?: number;
   private flushTimer?: NodeJS.Timeout;
@@ -134,16 +175,18 @@ export class Worker extends EventEmitter {
     this.keys = new KeyMapper({ inputPrefix: options.inputPrefix ?? 'uploads/', outputPrefix: options.outputPrefix ?? 'processed/' });
     this.concurrency = options.concurrency ?? Math.max(1, os.cpus().length);
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new Error(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+    this.prefetch = options.prefetch ?? DEFAULT_PREFETCH;
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 0) throw new Error(`prefetch must be a whole number ≥ 0, got ${options.prefetch}`);
     this.waitTimeSeconds = Math.min(20, Math.max(0, options.waitTimeSeconds ?? 20));
     this.metrics = options.metrics ?? new NoopMetricsSink();
     this.logger = options.logger ?? silentLogger;
     this.protection = new ScaleInProtection(options.instance, (options.idleGraceSeconds ?? 60) * 1000, this.logger,
       (p) => this.emit('protection_changed', { protected: p }));
-    this.deletes = new DeleteBatcher(this.queue);
+    this.deletes = new DeleteBatcher(this.queue, options.deleteLingerMs ?? DEFAULT_DELETE_LINGER_MS);
     this.stopped = new Promise((r) => { this.resolveStopped = r; });
   }
 
-  get stats(): Readonly<WorkerStats> { return { ...this.statsValue, inFlight: this.jobs.size }; }
+  get stats(): Readonly<WorkerStats> { return { ...this.statsValue, inFlight: this.jobs.size, running: this.running, waiting: this.waiting.length }; }
   get isDraining(): boolean { return this.draining; }
 
   /** Clears stale protection, reads the queue's visibility timeout, starts the interruption source and the loop. */
@@ -187,6 +230,10 @@ export class Worker extends EventEmitter {
     this.logger.info('draining', { kind: notice.kind, deadline: new Date(this.deadline).toISOString(), inFlight: this.jobs.size });
     this.emit('draining', notice);
     this.wakeSlotWaiters();
+    // Prefetched messages were never started: give them back before anything else.
+    this.releasingWaiting = this.releaseWaiting();
+    // Finished messages' deletes no longer wait for companions: the drain waits for them.
+    this.deletes.hurry();
     void this.finishDrain().catch((err) => this.logger.error('drain failed', { error: err as Error }));
     return this.stopped;
   }
@@ -205,16 +252,30 @@ export class Worker extends EventEmitter {
     return super.emit(event, ...args);
   }
 
+  /**
+   * Whether to receive now. Room is counted in running + waiting messages (settling ones no longer
+   * hold a slot). With messages still waiting, only a full receive (room for 10) is worth a
+   * request; after a short receive (the queue looked drained) the next poll waits until a slot is
+   * idle, so a busy worker does not keep long-polling an empty queue.
+   */
+  private receiveSize(): number {
+    const room = this.concurrency + this.prefetch - this.running - this.waiting.length;
+    if (room <= 0) return 0;
+    if (this.lastReceiveShort) return this.running + this.waiting.length < this.concurrency ? Math.min(MAX_RECEIVE, room) : 0;
+    if (this.waiting.length > 0 && room < MAX_RECEIVE) return 0;
+    return Math.min(MAX_RECEIVE, room);
+  }
+
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.draining) {
-      const free = this.concurrency - this.jobs.size;
-      if (free <= 0) { await new Promise<void>((r) => this.slotWaiters.push(r)); continue; }
+      const maxMessages = this.receiveSize();
+      if (maxMessages === 0) { await new Promise<void>((r) => this.slotWaiters.push(r)); continue; }
       let messages: QueueMessage[];
       try {
         this.pollStartedAt = Date.now();
         messages = await this.queue.receive({
-          maxMessages: Math.min(10, free), waitTimeSeconds: this.waitTimeSeconds, signal: this.pollAbort.signal,
+          maxMessages, waitTimeSeconds: this.waitTimeSeconds, signal: this.pollAbort.signal,
         });
         failures = 0;
       } catch (err) {
@@ -228,42 +289,78 @@ export class Worker extends EventEmitter {
         continue;
       }
       this.pollStartedAt = undefined;
+      this.lastReceiveShort = messages.length < maxMessages;
       if (messages.length === 0) continue;
       if (this.draining) {
         // Received by the poll that was left to finish (see drain): never started, given back at once.
         await Promise.all(messages.map((m) => this.release(m)));
         break;
       }
+      // Held (and kept invisible) from receipt; a drain from here on releases them with the rest.
+      for (const m of messages) this.hold(m);
       // Protection goes on before any of this work starts (idle → busy only; no-op when already set).
       await this.protection.busy();
-      for (const m of messages) {
-        if (this.draining) { await this.release(m); continue; }
-        this.startJob(m);
-      }
+      this.startWaiting();
     }
   }
 
-  private startJob(message: QueueMessage): void {
+  /** Takes a received message into the waiting line; its visibility is extended from now on. */
+  private hold(message: QueueMessage): void {
     this.statsValue.received += 1;
-    this.emit('message_received', { messageId: message.messageId, receiveCount: message.receiveCount });
-    if (this.jobs.size === 0 && this.busySince === undefined) this.busySince = Date.now();
     const controller = new AbortController();
     const log = this.logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
+    const held: HeldMessage = {
+      message,
+      controller,
+      log,
+      state: 'waiting',
+      released: false,
+      lost: false,
+      done: Promise.resolve(),
+      extender: new VisibilityExtender({
+        queue: this.queue,
+        receiptHandle: message.receiptHandle,
+        timeoutSeconds: this.visibilityTimeout,
+        receivedAt: Date.now(),
+        onLost: (err) => this.visibilityLost(held, err),
+      }),
+    };
     log.info('message received', { inFlight: this.jobs.size + 1 });
-    const job: RunningJob = { message, controller, settling: false, released: false, lost: false, done: Promise.resolve() };
-    const extender = new VisibilityExtender({
-      queue: this.queue,
-      receiptHandle: message.receiptHandle,
-      timeoutSeconds: this.visibilityTimeout,
-      receivedAt: Date.now(),
-      onLost: (err) => {
-        job.lost = true;
-        log.warn('visibility extension failed; aborting the job', { error: err });
-        this.emit('visibility_lost', { messageId: message.messageId, error: errorText(err) });
-        controller.abort(err);
-      },
-    });
-    extender.start();
+    this.jobs.set(message.messageId, held);
+    this.waiting.push(held);
+    held.extender.start();
+  }
+
+  private visibilityLost(held: HeldMessage, err: Error): void {
+    // After the outcome is known the delete (or DLQ / retry call) decides; a failed renewal racing it means nothing.
+    if (held.state === 'settling' || held.released) return;
+    held.lost = true;
+    held.log.warn('visibility extension failed; aborting the job', { error: err });
+    this.emit('visibility_lost', { messageId: held.message.messageId, error: errorText(err) });
+    if (held.state === 'waiting') {
+      // Never started: just let go of it (another consumer may hold it now).
+      this.waiting = this.waiting.filter((w) => w !== held);
+      this.jobs.delete(held.message.messageId);
+      if (this.jobs.size === 0 && !this.draining) this.protection.idle();
+      this.wakeSlotWaiters();
+      return;
+    }
+    held.controller.abort(err);
+  }
+
+  /** Starts waiting messages while slots are free (never during a drain). */
+  private startWaiting(): void {
+    while (!this.draining && this.running < this.concurrency && this.waiting.length > 0) {
+      this.startJob(this.waiting.shift()!);
+    }
+  }
+
+  private startJob(job: HeldMessage): void {
+    const { message, controller, extender, log } = job;
+    if (this.running === 0 && this.busySince === undefined) this.busySince = Date.now();
+    this.running += 1;
+    job.state = 'running';
+    this.emit('message_received', { messageId: message.messageId, receiveCount: message.receiveCount });
     const deps = {
       store: this.options.store,
       handler: this.options.handler,
@@ -285,23 +382,38 @@ export class Worker extends EventEmitter {
       },
     };
     const done = runJob(message, deps, controller.signal)
-      .then((outcome) => { job.settling = true; extender.stop(); return this.settle(job, outcome, log); })
+      .then((outcome) => {
+        // The outcome is known: the slot is free now, while the message is settled (a delete may
+        // wait for companions). The message stays in `jobs`, so a drain still waits for it.
+        job.state = 'settling';
+        this.freeSlot();
+        return this.settle(job, outcome, log);
+      }, (err) => {
+        job.state = 'settling';
+        this.freeSlot();
+        throw err;
+      })
       .catch((err) => log.error('settling a message failed', { error: err as Error }))
       .finally(() => {
         extender.stop();
         this.jobs.delete(message.messageId);
-        if (this.jobs.size === 0) {
-          this.recordBusyTime();
-          this.busySince = undefined;
-          if (!this.draining) this.protection.idle();
-        }
+        if (this.jobs.size === 0 && !this.draining) this.protection.idle();
         this.wakeSlotWaiters();
       });
-    (job as { done: Promise<void> }).done = done;
-    this.jobs.set(message.messageId, job);
+    job.done = done;
   }
 
-  private async settle(job: RunningJob, outcome: JobOutcome, log: Logger): Promise<void> {
+  private freeSlot(): void {
+    this.running -= 1;
+    if (this.running === 0) {
+      this.recordBusyTime();
+      this.busySince = undefined;
+    }
+    this.startWaiting();
+    this.wakeSlotWaiters();
+  }
+
+  private async settle(job: HeldMessage, outcome: JobOutcome, log: Logger): Promise<void> {
     const m = job.message;
     if (job.lost) {
       // Another consumer may hold the message now; touching it could delete work in progress.
@@ -309,9 +421,12 @@ export class Worker extends EventEmitter {
       return;
     }
     if (outcome.action === 'delete') {
+      // Visibility keeps being extended until the (batched) delete is done.
       await this.deleteMessage(m, log);
       return;
     }
+    // Stopped first: a renewal racing the retry delay or the DLQ move could undo it.
+    job.extender.stop();
     if (job.released) return; // aborted by the drain, already given back
     if (outcome.action === 'dead-letter') {
       try {
@@ -358,6 +473,19 @@ export class Worker extends EventEmitter {
     }
   }
 
+  /** Releases every waiting (never started) message at once; they leave `jobs` right away. */
+  private async releaseWaiting(): Promise<void> {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) {
+      w.released = true;
+      w.extender.stop();
+      this.jobs.delete(w.message.messageId);
+    }
+    if (waiting.length > 0) this.logger.info('releasing prefetched messages', { count: waiting.length });
+    await Promise.all(waiting.map((w) => this.release(w.message)));
+  }
+
   private async release(m: QueueMessage): Promise<void> {
     try {
       await this.queue.changeVisibility(m.receiptHandle, 0);
@@ -402,7 +530,7 @@ export class Worker extends EventEmitter {
     while (this.jobs.size > 0 && Date.now() < this.deadline - marginMs) {
       await waitAtMost(Promise.race([...this.jobs.values()].map((j) => j.done)), Math.min(1000, this.deadline - marginMs - Date.now()));
     }
-    const unfinished = [...this.jobs.values()].filter((j) => !j.settling);
+    const unfinished = [...this.jobs.values()].filter((j) => j.state === 'running');
     // Release only after the last poll has ended, or that poll could take the released messages.
     await waitAtMost(this.loopDone, this.deadline - Date.now() - marginMs);
     this.pollAbort.abort();
@@ -417,6 +545,7 @@ export class Worker extends EventEmitter {
     }
     // Handlers that ignore the abort are not waited for beyond the margin.
     await waitAtMost(Promise.all([...this.jobs.values()].map((j) => j.done)), marginMs);
+    await this.releasingWaiting;
     await this.deletes.flush();
     await this.protection.release();
     this.recordBusyTime();
@@ -448,7 +577,7 @@ export class Worker extends EventEmitter {
     if (this.busySince === undefined) return;
     const now = Date.now();
     this.metrics.record(Metrics.BUSY_TIME, (now - this.busySince) / 1000, 'Seconds');
-    this.busySince = this.jobs.size > 0 ? now : undefined;
+    this.busySince = this.running > 0 ? now : undefined;
   }
 
   private async flushMetrics(): Promise<void> {
