@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { isPermanent } from '../core/errors';
+import { writeParts } from '../core/gather-write';
 import { convertImageToPdfParts, PdfParts, resolveOptions, ResolvedImageToPdfOptions } from '../handlers/image-to-pdf';
 
 export const usage = '  spot-worker convert <files or folders...> --out <dir> [--validate-decode] [--max-bytes N] [--max-pixels N]\n'
@@ -115,11 +116,7 @@ async function convertOne(job: Job, options: ResolvedImageToPdfOptions): Promise
     // Gathered write: a JPEG's bytes go from the read buffer to the file without another copy.
     const file = await fs.promises.open(temporary, 'w');
     try {
-      let written = 0;
-      while (written < pdf.length) {
-        const remaining = skip(pdf.parts, written);
-        written += (await file.writev(remaining)).bytesWritten;
-      }
+      await writeParts(file, pdf.parts);
     } finally {
       await file.close();
     }
@@ -129,21 +126,6 @@ async function convertOne(job: Job, options: ResolvedImageToPdfOptions): Promise
     return `cannot write ${job.output}: ${(err as Error).message}`;
   }
   return undefined;
-}
-
-/** The parts after the first `offset` bytes (writev may write less than asked). */
-function skip(parts: readonly Uint8Array[], offset: number): Uint8Array[] {
-  const rest: Uint8Array[] = [];
-  let left = offset;
-  for (const part of parts) {
-    if (left >= part.length) {
-      left -= part.length;
-    } else {
-      rest.push(left > 0 ? part.subarray(left) : part);
-      left = 0;
-    }
-  }
-  return rest;
 }
 
 /**

@@ -7,7 +7,7 @@ import { isPermanent, PermanentError } from './errors';
 import type { KeyMapper } from './key-mapping';
 import type { DeadLetterReason, ObjectStore, QueueMessage } from './ports';
 import { ObjectCreatedRecord, parseS3Event } from './s3-event';
-import type { Handler } from '../handlers/handler';
+import { Handler, outputParts } from '../handlers/handler';
 
 export interface RecordResult {
   readonly bucket: string;
@@ -74,7 +74,7 @@ async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: Ab
     if (etag) metadata['source-etag'] = metadataValue(etag.replace(/"/g, ''));
     const versionId = obj.versionId ?? rec.versionId;
     if (versionId) metadata['source-version-id'] = metadataValue(versionId);
-    await deps.store.putObject(deps.outputBucket ?? rec.bucket, outputKey, out.body, { contentType: out.contentType, metadata, signal });
+    await deps.store.putObject(deps.outputBucket ?? rec.bucket, outputKey, outputParts(out), { contentType: out.contentType, metadata, signal });
     return { ...base, outputKey, status: 'written', durationMs: Date.now() - started };
   } catch (err) {
     const durationMs = Date.now() - started;

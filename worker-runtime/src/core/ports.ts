@@ -76,7 +76,8 @@ export interface PutOptions {
 export interface ObjectStore {
   /** Throws `ObjectGoneError` (permanent) when the object does not exist (any more). */
   getObject(bucket: string, key: string, signal?: AbortSignal): Promise<StoredObject>;
-  putObject(bucket: string, key: string, body: Uint8Array, options: PutOptions): Promise<void>;
+  /** `body` as one buffer or as consecutive parts (written as if joined). */
+  putObject(bucket: string, key: string, body: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<void>;
 }
 
 /** Lifecycle action parameters as the metadata service / ASG provide them. */

@@ -8,6 +8,10 @@ function isNotFound(err: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.Code === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 }
 
+function isParts(body: Uint8Array | readonly Uint8Array[]): body is readonly Uint8Array[] {
+  return Array.isArray(body);
+}
+
 export class S3ObjectStore implements ObjectStore {
   constructor(private readonly client: S3Client) {}
 
@@ -29,11 +33,13 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async putObject(bucket: string, key: string, body: Uint8Array, options: PutOptions): Promise<void> {
+  async putObject(bucket: string, key: string, body: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<void> {
     await this.client.send(new PutObjectCommand({
       Bucket: bucket,
       Key: key,
-      Body: body,
+      // One join for parts: a single-request PUT with a known length is the simplest correct upload
+      // (a stream would need ContentLength and loses the SDK's retry of the body).
+      Body: isParts(body) ? (body.length === 1 ? body[0] : Buffer.concat(body)) : body,
       ContentType: options.contentType,
       Metadata: options.metadata,
     }), { abortSignal: options.signal });

@@ -9,6 +9,7 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { objectCreatedNotification } from './s3-notification';
 import { ObjectGoneError } from '../../core/errors';
+import { writeParts } from '../../core/gather-write';
 import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports';
 
 /** Where events go: the work queue (only `send` is needed). */
@@ -95,21 +96,23 @@ export class LocalBucket implements ObjectStore {
     return { body, etag: `"${md5(body)}"`, contentType };
   }
 
-  async putObject(bucket: string, key: string, body: Uint8Array, options: PutOptions): Promise<void> {
+  /** `body` as parts is written with writev (no join). */
+  async putObject(bucket: string, key: string, body: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<void> {
+    const parts: readonly Uint8Array[] = Array.isArray(body) ? body : [body as Uint8Array];
     this.checkBucket(bucket);
     const file = this.pathOf(key);
     await fsp.mkdir(path.dirname(file), { recursive: true });
     const metaFile = this.metaPathOf(key);
     await fsp.mkdir(path.dirname(metaFile), { recursive: true });
     await this.atomicWrite(metaFile, JSON.stringify({ contentType: options.contentType, metadata: options.metadata }));
-    await this.atomicWrite(file, body);
+    await this.atomicWrite(file, parts);
     const n = this.notification;
     if (n && key.startsWith(n.prefix) && (n.suffixes ?? DEFAULT_SUFFIXES).some((s) => key.endsWith(s))) {
       await n.target.send(objectCreatedNotification({
         bucket: this.name,
         key,
-        size: body.byteLength,
-        etag: md5(body),
+        size: parts.reduce((sum, p) => sum + p.byteLength, 0),
+        etag: md5(parts),
         region: this.region,
         configurationId: n.configurationId ?? 'local-uploads',
       }));
@@ -154,13 +157,24 @@ export class LocalBucket implements ObjectStore {
     if (bucket !== this.name) throw new Error(`local mode has one bucket, '${this.name}'; got '${bucket}'`);
   }
 
-  private async atomicWrite(file: string, data: Uint8Array | string): Promise<void> {
+  private async atomicWrite(file: string, data: readonly Uint8Array[] | string): Promise<void> {
     const tmp = path.join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
-    await fsp.writeFile(tmp, data);
+    if (typeof data === 'string') {
+      await fsp.writeFile(tmp, data);
+    } else {
+      const handle = await fsp.open(tmp, 'w');
+      try {
+        await writeParts(handle, data);
+      } finally {
+        await handle.close();
+      }
+    }
     await fsp.rename(tmp, file);
   }
 }
 
-function md5(body: Uint8Array): string {
-  return createHash('md5').update(body).digest('hex');
+function md5(body: Uint8Array | readonly Uint8Array[]): string {
+  const hash = createHash('md5');
+  for (const part of Array.isArray(body) ? body : [body as Uint8Array]) hash.update(part);
+  return hash.digest('hex');
 }

@@ -1,8 +1,8 @@
 /**
  * The default handler: image → PDF, lossless and faithful. See docs/handler-image-to-pdf.md.
  */
-import { Handler, HandlerContext, HandlerInput, HandlerOutput } from '../handler';
-import { convertImageToPdf } from './convert';
+import { Handler, HandlerContext, HandlerInput, HandlerOutput, outputFromParts } from '../handler';
+import { convertImageToPdfParts } from './convert';
 import { ImageToPdfOptions, resolveOptions } from './options';
 
 export { convertImageToPdf, convertImageToPdfParts } from './convert';
@@ -31,9 +31,10 @@ export function imageToPdfHandler(options: ImageToPdfOptions = {}): Handler {
     name: IMAGE_TO_PDF_HANDLER_NAME,
     async handle(input: HandlerInput, context: HandlerContext): Promise<HandlerOutput> {
       context.signal.throwIfAborted();
-      const body = await convertImageToPdf(input.body, resolved);
+      // Parts: the JPEG's bytes stay the input buffer's, written by gathering (no join).
+      const pdf = await convertImageToPdfParts(input.body, resolved);
       context.signal.throwIfAborted();
-      return { body, contentType: 'application/pdf', extension: '.pdf' };
+      return outputFromParts(pdf.parts, 'application/pdf', '.pdf');
     },
   };
 }
