@@ -38,6 +38,12 @@ describe('loadRunConfig', () => {
     expect(c.autoScalingGroupName).toBeUndefined();
   });
 
+  test('SPOT_WORKER_PREFETCH: 10 by default, 0 turns prefetching off', () => {
+    expect(loadRunConfig(base).prefetch).toBe(10);
+    expect(loadRunConfig({ ...base, SPOT_WORKER_PREFETCH: '0' }).prefetch).toBe(0);
+    expect(loadRunConfig({ ...base, SPOT_WORKER_PREFETCH: '25' }).prefetch).toBe(25);
+  });
+
   test('reads every documented variable', () => {
     const c = loadRunConfig({
       ...base,
@@ -97,6 +103,7 @@ describe('loadRunConfig', () => {
     [{ SPOT_WORKER_HANDLER: 'module' }, 'needs SPOT_WORKER_HANDLER_MODULE'],
     [{ SPOT_WORKER_HANDLER: 'command' }, 'needs SPOT_WORKER_HANDLER_COMMAND'],
     [{ SPOT_WORKER_CONCURRENCY: '0' }, 'from 1 to 256'],
+    [{ SPOT_WORKER_PREFETCH: '-1' }, "SPOT_WORKER_PREFETCH='-1' must be a whole number from 0 to 100"],
     [{ SPOT_WORKER_OUTPUT_EXTENSION: 'pdf' }, "must start with '.'"],
     [{ SPOT_WORKER_RETRY_BASE_SECONDS: '60', SPOT_WORKER_RETRY_MAX_SECONDS: '30' }, 'must be at least'],
   ])('%j is rejected: %s', (env, needle) => {
