@@ -38,6 +38,16 @@ export interface LocalBucketOptions {
   readonly region?: string;
 }
 
+/** What the bucket keeps beside an object. */
+interface StoredMeta {
+  readonly contentType?: string;
+  readonly metadata?: Record<string, string>;
+  /** MD5 hex of the bytes, when it was computed at upload, for the file of this size and mtime. */
+  readonly etag?: string;
+  readonly size?: number;
+  readonly mtimeMs?: number;
+}
+
 export const DEFAULT_SUFFIXES: readonly string[] = ['.jpg', '.jpeg', '.JPG', '.JPEG'];
 
 /** Keys the folder can represent: no empty, `.` or `..` segments, no backslashes or NULs. */
@@ -80,20 +90,30 @@ export class LocalBucket implements ObjectStore {
   async getObject(bucket: string, key: string): Promise<StoredObject> {
     this.checkBucket(bucket);
     let body: Buffer;
+    let stat: { size: number; mtimeMs: number };
     try {
-      body = await fsp.readFile(this.pathOf(key));
+      const handle = await fsp.open(this.pathOf(key), 'r');
+      try {
+        stat = await handle.stat();
+        body = await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') throw new ObjectGoneError(bucket, key);
       throw err;
     }
-    let contentType: string | undefined;
+    let meta: StoredMeta | undefined;
     try {
-      contentType = (JSON.parse(await fsp.readFile(this.metaPathOf(key), 'utf8')) as { contentType?: string }).contentType;
+      meta = JSON.parse(await fsp.readFile(this.metaPathOf(key), 'utf8')) as StoredMeta;
     } catch {
-      contentType = undefined;
+      meta = undefined;
     }
-    return { body, etag: `"${md5(body)}"`, contentType };
+    // The ETag recorded at upload, while the file is still the one it was recorded for (same size
+    // and modification time; a file replaced behind the bucket's back is hashed again).
+    const etag = meta?.etag !== undefined && meta.size === stat.size && meta.mtimeMs === stat.mtimeMs ? meta.etag : md5(body);
+    return { body, etag: `"${etag}"`, contentType: meta?.contentType };
   }
 
   /** `body` as parts is written with writev (no join). */
@@ -104,15 +124,21 @@ export class LocalBucket implements ObjectStore {
     await fsp.mkdir(path.dirname(file), { recursive: true });
     const metaFile = this.metaPathOf(key);
     await fsp.mkdir(path.dirname(metaFile), { recursive: true });
-    await this.atomicWrite(metaFile, JSON.stringify({ contentType: options.contentType, metadata: options.metadata }));
-    await this.atomicWrite(file, parts);
     const n = this.notification;
-    if (n && key.startsWith(n.prefix) && (n.suffixes ?? DEFAULT_SUFFIXES).some((s) => key.endsWith(s))) {
+    const notify = n && key.startsWith(n.prefix) && (n.suffixes ?? DEFAULT_SUFFIXES).some((s) => key.endsWith(s));
+    // Hashed only when an event needs the ETag; kept in the metadata so a read need not hash again.
+    const etag = notify ? md5(parts) : undefined;
+    // Data to a temp file, then its metadata, then the rename: whoever sees the object sees its metadata.
+    const data = await this.writeTemp(parts);
+    const meta: StoredMeta = { contentType: options.contentType, metadata: options.metadata, etag, size: data.size, mtimeMs: data.mtimeMs };
+    await this.atomicWrite(metaFile, JSON.stringify(meta));
+    await fsp.rename(data.tmp, file);
+    if (n && notify) {
       await n.target.send(objectCreatedNotification({
         bucket: this.name,
         key,
-        size: parts.reduce((sum, p) => sum + p.byteLength, 0),
-        etag: md5(parts),
+        size: data.size,
+        etag: etag!,
         region: this.region,
         configurationId: n.configurationId ?? 'local-uploads',
       }));
@@ -157,19 +183,27 @@ export class LocalBucket implements ObjectStore {
     if (bucket !== this.name) throw new Error(`local mode has one bucket, '${this.name}'; got '${bucket}'`);
   }
 
-  private async atomicWrite(file: string, data: readonly Uint8Array[] | string): Promise<void> {
-    const tmp = path.join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
-    if (typeof data === 'string') {
-      await fsp.writeFile(tmp, data);
-    } else {
-      const handle = await fsp.open(tmp, 'w');
-      try {
-        await writeParts(handle, data);
-      } finally {
-        await handle.close();
-      }
-    }
+  private tempName(): string {
+    return path.join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+
+  private async atomicWrite(file: string, data: string): Promise<void> {
+    const tmp = this.tempName();
+    await fsp.writeFile(tmp, data);
     await fsp.rename(tmp, file);
+  }
+
+  /** Writes the parts (gathered, no join) to a temp file; its size and mtime survive the rename. */
+  private async writeTemp(parts: readonly Uint8Array[]): Promise<{ tmp: string; size: number; mtimeMs: number }> {
+    const tmp = this.tempName();
+    const handle = await fsp.open(tmp, 'w');
+    try {
+      await writeParts(handle, parts);
+      const st = await handle.stat();
+      return { tmp, size: st.size, mtimeMs: st.mtimeMs };
+    } finally {
+      await handle.close();
+    }
   }
 }
 
