@@ -35,6 +35,7 @@ interface LocalReportSubset {
   readonly deadLetterEntries: unknown[];
   readonly unaccounted: unknown[];
   readonly timeline: Array<{ t: number; workers: number; finished: number }>;
+  readonly policy: { readonly concurrency: number };
 }
 
 function arg(name: string, fallback: number): number {
@@ -121,6 +122,9 @@ export function main(): void {
     steadyImagesPerSecond: steady,
     endToEndRatio: r.imagesPerSecond / convertRate,
     steadyRatio: steady !== undefined ? steady / convertRate : undefined,
+    // Per job slot: a short run may end before the fleet reaches its maximum, so the full-fleet
+    // rate is also compared slot for slot (convert-only runs one job per core).
+    perSlotRatio: steady !== undefined ? (steady / (r.peakWorkers * r.policy.concurrency)) / (convertRate / cores) : undefined,
     sqs: {
       consumerPer1000: oursPer1000,
       producerPer1000: per1000(producer),
@@ -137,7 +141,7 @@ export function main(): void {
     table(['measurement', 'value'], [
       [`convert-only: \`spot-worker convert --concurrency ${cores}\``, `${convertRate.toFixed(1)} images/s`],
       [`local pipeline end to end (from the first upload, fleet starting at 0, max ${cores} workers × concurrency 1)`, `${r.imagesPerSecond.toFixed(1)} images/s`],
-      ['local pipeline at full fleet (peak workers until the last image)', steady !== undefined ? `${steady.toFixed(1)} images/s` : '—'],
+      [`local pipeline at full fleet (peak workers until the last image; peak ${r.peakWorkers} worker(s) × concurrency ${r.policy.concurrency})`, steady !== undefined ? `${steady.toFixed(1)} images/s` : '—'],
       ['fleet utilisation during the run', `${(r.utilisation * 100).toFixed(0)} %`],
       ['PDFs / DLQ / lost', `${r.pdfs} / ${r.deadLetterEntries.length} / ${r.unaccounted.length}`],
       ['SQS requests by action (local run)', Object.entries(r.sqsRequests).map(([k, v]) => `${k} ${v}`).join(', ')],
@@ -147,6 +151,7 @@ export function main(): void {
     ]),
     '',
     `- Pipeline ÷ convert-only: **${(result.endToEndRatio * 100).toFixed(0)} %** end to end, **${result.steadyRatio !== undefined ? (result.steadyRatio * 100).toFixed(0) : '—'} %** at full fleet (goal ≥ 80 %) → **${ok((result.steadyRatio ?? 0) >= 0.8)}**`,
+    `- Per job slot (full-fleet rate ÷ ${r.peakWorkers * r.policy.concurrency} slot(s) against convert-only ÷ ${cores}): **${result.perSlotRatio !== undefined ? (result.perSlotRatio * 100).toFixed(0) : '—'} %**`,
     `- Consumer SQS requests per 1000 images: **${oursPer1000.toFixed(0)}** (goal ≤ 250, the sample ≥ ${sampleFloor}) → **${ok(oursPer1000 <= 250)}**`,
   ].join('\n');
   writeSection('pipeline', content);

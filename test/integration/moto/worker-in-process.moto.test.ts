@@ -92,7 +92,8 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'Worker with createAwsAdapters against mo
         return { body: new Uint8Array(input.body), contentType: 'image/jpeg', extension: '.copy' };
       },
     };
-    const w = new Worker({ queue, store: adapters.store, handler, concurrency: 2, waitTimeSeconds: 1 });
+    // prefetch 0: receive only for free slots (prefetching is covered by test/runtime/core/worker-prefetch.test.ts).
+    const w = new Worker({ queue, store: adapters.store, handler, concurrency: 2, prefetch: 0, waitTimeSeconds: 1 });
     run(w);
     for (let i = 0; i < 6; i++) await upload(world, `uploads/n${i}.jpg`, Buffer.from(`img ${i}`));
     await w.start();
