@@ -539,6 +539,7 @@ export class Worker extends EventEmitter {
       this.logger.warn('drain deadline reached; releasing unfinished jobs', { count: unfinished.length });
       await Promise.all(unfinished.map(async (j) => {
         j.released = true;
+        j.extender.stop(); // a renewal after the release would hide the message again
         j.controller.abort(new Error('drain deadline'));
         await this.release(j.message);
       }));
