@@ -186,14 +186,14 @@ export interface QueueDrivenSpotWorkerFleetProps {
    *
    * @default 2
    */
-  readonly minVCpus?: number;
+  readonly minVcpus?: number;
 
   /**
    * Maximum vCPUs of an instance type.
    *
    * @default 8
    */
-  readonly maxVCpus?: number;
+  readonly maxVcpus?: number;
 
   /**
    * Minimum memory of an instance type in MiB.
@@ -328,8 +328,8 @@ export interface ResolvedFleetProps {
   readonly drainTimeout: Duration;
   readonly onDemandBaseCapacity: number;
   readonly onDemandPercentageAboveBaseCapacity: number;
-  readonly minVCpus: number;
-  readonly maxVCpus: number;
+  readonly minVcpus: number;
+  readonly maxVcpus: number;
   readonly minMemoryMiB: number;
   readonly maxMemoryMiB: number;
   readonly allowBurstableInstances: boolean;
@@ -436,12 +436,12 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     errors.push(`onDemandPercentageAboveBaseCapacity must be an integer from 0 to 100, got ${onDemandPercentageAboveBaseCapacity}.`);
   }
 
-  const minVCpus = props.minVCpus ?? 2;
-  const maxVCpus = props.maxVCpus ?? 8;
+  const minVcpus = props.minVcpus ?? 2;
+  const maxVcpus = props.maxVcpus ?? 8;
   const minMemoryMiB = props.minMemoryMiB ?? 4096;
   const maxMemoryMiB = props.maxMemoryMiB ?? 32768;
-  if (!Number.isInteger(minVCpus) || minVCpus < 1) errors.push(`minVCpus must be an integer >= 1, got ${minVCpus}.`);
-  if (minVCpus > maxVCpus) errors.push(`minVCpus (${minVCpus}) exceeds maxVCpus (${maxVCpus}).`);
+  if (!Number.isInteger(minVcpus) || minVcpus < 1) errors.push(`minVcpus must be an integer >= 1, got ${minVcpus}.`);
+  if (minVcpus > maxVcpus) errors.push(`minVcpus (${minVcpus}) exceeds maxVcpus (${maxVcpus}).`);
   if (!Number.isInteger(minMemoryMiB) || minMemoryMiB < 512) errors.push(`minMemoryMiB must be an integer >= 512, got ${minMemoryMiB}.`);
   if (minMemoryMiB > maxMemoryMiB) errors.push(`minMemoryMiB (${minMemoryMiB}) exceeds maxMemoryMiB (${maxMemoryMiB}).`);
   if (props.allowedInstanceTypes?.length && props.excludedInstanceTypes?.length) {
@@ -496,8 +496,8 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     drainTimeout,
     onDemandBaseCapacity,
     onDemandPercentageAboveBaseCapacity,
-    minVCpus,
-    maxVCpus,
+    minVcpus,
+    maxVcpus,
     minMemoryMiB,
     maxMemoryMiB,
     allowBurstableInstances: props.allowBurstableInstances ?? false,

@@ -359,7 +359,7 @@ function instanceRequirements(
   return {
     cpuManufacturers: ['amazon-web-services'],
     instanceGenerations: ['current'],
-    vCpuCount: { min: cfg.minVCpus, max: cfg.maxVCpus },
+    vCpuCount: { min: cfg.minVcpus, max: cfg.maxVcpus },
     memoryMiB: { min: cfg.minMemoryMiB, max: cfg.maxMemoryMiB },
     burstablePerformance: cfg.allowBurstableInstances ? 'included' : 'excluded',
     bareMetal: 'excluded',

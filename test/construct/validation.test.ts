@@ -29,7 +29,7 @@ describe('props validation: each error says what to change', () => {
     ['visibility shorter than processing', { visibilityTimeout: Duration.seconds(30), expectedProcessingTime: Duration.seconds(40) }, /visibilityTimeout \(30 seconds\) is shorter/],
     ['min above max', { minCapacity: 5, maxCapacity: 2 }, /minCapacity \(5\) exceeds maxCapacity \(2\)/],
     ['On-Demand percentage out of range', { onDemandPercentageAboveBaseCapacity: 120 }, /from 0 to 100, got 120/],
-    ['vCPU range inverted', { minVCpus: 16, maxVCpus: 4 }, /minVCpus \(16\) exceeds maxVCpus \(4\)/],
+    ['vCPU range inverted', { minVcpus: 16, maxVcpus: 4 }, /minVcpus \(16\) exceeds maxVcpus \(4\)/],
     ['allowed and excluded types together', { allowedInstanceTypes: ['c7g.*'], excludedInstanceTypes: ['a1.*'] }, /cannot be combined/],
     ['root volume too small for AL2023', { rootVolumeSizeGiB: 4 }, /rootVolumeSizeGiB must be an integer >= 8/],
     ['drain timeout beyond the lifecycle hook limit', { drainTimeout: Duration.hours(3) }, /drainTimeout must be between 30 seconds and 2 hours/],
