@@ -159,7 +159,7 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(buildRuntime);
 bench.exec('tsx bench/convert/run.ts --rounds 3');
-bench.exec('tsx bench/pipeline/run.ts --copies 5');
+bench.exec('tsx bench/pipeline/run.ts --copies 20');
 bench.exec('tsx bench/simulator/run.ts');
 
 project.synth();
