@@ -86,4 +86,14 @@ describe('handler output as parts', () => {
     fs.writeFileSync(bucket.pathOf('uploads/x.jpg'), replaced);
     expect((await bucket.getObject('bkt', 'uploads/x.jpg')).etag).toBe(`"${createHash('md5').update(replaced).digest('hex')}"`);
   });
+
+  test('the local bucket writes into a folder removed after its first write there', async () => {
+    const bucket = await new LocalBucket({ name: 'bkt', root: path.join(dir, 'root'), stateDir: path.join(dir, 'state') }).init();
+    await bucket.putObject('bkt', 'processed/a/b/1.pdf', [Buffer.from('one')], { contentType: 'application/pdf', metadata: {} });
+    fs.rmSync(path.join(dir, 'root', 'processed'), { recursive: true });
+    await bucket.putObject('bkt', 'processed/a/b/2.pdf', [Buffer.from('two')], { contentType: 'application/pdf', metadata: {} });
+    expect(await bucket.list('processed/')).toEqual(['processed/a/b/2.pdf']);
+    expect((await bucket.getObject('bkt', 'processed/a/b/2.pdf')).body.toString()).toBe('two');
+    expect(await bucket.metadataOf('processed/a/b/2.pdf')).toEqual({});
+  });
 });

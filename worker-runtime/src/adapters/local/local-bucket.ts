@@ -66,6 +66,8 @@ export class LocalBucket implements ObjectStore {
   private readonly metaDir: string;
   private readonly region: string;
   private readonly notification?: BucketNotification;
+  /** Folders this bucket has created or found (see renameInto). */
+  private readonly knownDirs = new Set<string>();
 
   constructor(options: LocalBucketOptions) {
     this.name = options.name;
@@ -121,18 +123,18 @@ export class LocalBucket implements ObjectStore {
     const parts: readonly Uint8Array[] = Array.isArray(body) ? body : [body as Uint8Array];
     this.checkBucket(bucket);
     const file = this.pathOf(key);
-    await fsp.mkdir(path.dirname(file), { recursive: true });
     const metaFile = this.metaPathOf(key);
-    await fsp.mkdir(path.dirname(metaFile), { recursive: true });
     const n = this.notification;
     const notify = n && key.startsWith(n.prefix) && (n.suffixes ?? DEFAULT_SUFFIXES).some((s) => key.endsWith(s));
     // Hashed only when an event needs the ETag; kept in the metadata so a read need not hash again.
     const etag = notify ? md5(parts) : undefined;
     // Data to a temp file, then its metadata, then the rename: whoever sees the object sees its metadata.
-    const data = await this.writeTemp(parts);
-    const meta: StoredMeta = { contentType: options.contentType, metadata: options.metadata, etag, size: data.size, mtimeMs: data.mtimeMs };
+    const data = await this.writeTemp(parts, etag !== undefined);
+    const meta: StoredMeta = etag === undefined
+      ? { contentType: options.contentType, metadata: options.metadata }
+      : { contentType: options.contentType, metadata: options.metadata, etag, size: data.size, mtimeMs: data.mtimeMs };
     await this.atomicWrite(metaFile, JSON.stringify(meta));
-    await fsp.rename(data.tmp, file);
+    await this.renameInto(data.tmp, file);
     if (n && notify) {
       await n.target.send(objectCreatedNotification({
         bucket: this.name,
@@ -190,15 +192,39 @@ export class LocalBucket implements ObjectStore {
   private async atomicWrite(file: string, data: string): Promise<void> {
     const tmp = this.tempName();
     await fsp.writeFile(tmp, data);
+    await this.renameInto(tmp, file);
+  }
+
+  /**
+   * Renames a temp file into place, creating the folder the first time this bucket writes there
+   * (remembered, so a busy writer does not ask again per object; a folder removed since is made again).
+   */
+  private async renameInto(tmp: string, file: string): Promise<void> {
+    const dir = path.dirname(file);
+    if (this.knownDirs.has(dir)) {
+      try {
+        await fsp.rename(tmp, file);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.knownDirs.delete(dir);
+      }
+    }
+    await fsp.mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
     await fsp.rename(tmp, file);
   }
 
-  /** Writes the parts (gathered, no join) to a temp file; its size and mtime survive the rename. */
-  private async writeTemp(parts: readonly Uint8Array[]): Promise<{ tmp: string; size: number; mtimeMs: number }> {
+  /**
+   * Writes the parts (gathered, no join) to a temp file. With `stat`, also its mtime (kept with
+   * a recorded ETag; size and mtime survive the rename).
+   */
+  private async writeTemp(parts: readonly Uint8Array[], stat: boolean): Promise<{ tmp: string; size: number; mtimeMs?: number }> {
     const tmp = this.tempName();
     const handle = await fsp.open(tmp, 'w');
     try {
-      await writeParts(handle, parts);
+      const size = await writeParts(handle, parts);
+      if (!stat) return { tmp, size };
       const st = await handle.stat();
       return { tmp, size: st.size, mtimeMs: st.mtimeMs };
     } finally {
