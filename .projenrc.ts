@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, typescript } from 'projen';
 
 // Versions the worker runtime and its bundle are built with. Kept in one place so the
 // host build, the arm64 bundle and the tests agree.
@@ -65,12 +65,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
   },
 
+  // Transpile only: types are checked once for the whole tree by `tsc -p tsconfig.dev.json` (scripts/test.sh).
+  tsJestOptions: {
+    transformOptions: { isolatedModules: true, tsconfig: typescript.TsJestTsconfig.fromFile('tsconfig.dev.json') },
+  },
   jestOptions: {
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/examples/cdk.out/', '/worker-runtime/dist/'],
       // Integration tests start real peers (moto server, the metadata mock, worker processes).
       testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/cdk-outdir-cleanup.ts'],
     },
   },
 
@@ -79,6 +84,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     include: ['.projenrc.ts', 'worker-runtime/src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     exclude: ['lib', 'examples/cdk.out', 'worker-runtime/lib', 'worker-runtime/dist', '.peers', 'local-run', 'bench/out'],
     compilerOptions: {
+      // Type-checked as a whole (scripts/test.sh runs tsc on it), so type-only re-exports are fine.
+      isolatedModules: false,
       // The runtime uses Node built-ins only available with a modern lib.
       lib: ['es2022'],
       target: 'ES2022',

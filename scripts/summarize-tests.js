@@ -1,7 +1,9 @@
-// Prints the closing line `N passed, N failed` from jest's JSON report (plus eslint as one check).
+// Prints the closing line `N passed, N failed`: jest's tests, the bindings checks, and each
+// whole-tree check (type check, eslint) given by its exit code.
+// usage: summarize-tests.js <jest.json> <bindings.txt> [exit code ...]
 'use strict';
 const fs = require('fs');
-const [reportPath, lintRc, bindingsReport] = process.argv.slice(2);
+const [reportPath, bindingsReport, ...checkRcs] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 try {
@@ -14,8 +16,8 @@ try {
   console.error(`no jest report at ${reportPath}: ${e.message}`);
   failed += 1;
 }
-if (lintRc !== undefined) {
-  if (lintRc === '0') passed += 1; else failed += 1;
+for (const rc of checkRcs) {
+  if (rc === '0') passed += 1; else failed += 1;
 }
 // scripts/test-bindings.sh writes "<passed> <failed>" (one check per language, README examples, API.md).
 if (bindingsReport !== undefined) {

@@ -26,6 +26,10 @@ mkdir -p test-reports
 jest --ci --coverage=false --json --outputFile=test-reports/jest.json "$@"
 jest_rc=$?
 
+step "type check (tsc -p tsconfig.dev.json: src, runtime, tests, examples, bench; jest only transpiles)"
+tsc -p tsconfig.dev.json --noEmit
+types_rc=$?
+
 step "eslint"
 npx projen eslint
 lint_rc=$?
@@ -35,5 +39,5 @@ rm -f test-reports/bindings.txt
 BINDINGS_SKIP_BUILD=1 BINDINGS_REPORT=test-reports/bindings.txt bash scripts/test-bindings.sh
 bindings_rc=$?
 
-node scripts/summarize-tests.js test-reports/jest.json "$lint_rc" test-reports/bindings.txt
-[ "$jest_rc" = 0 ] && [ "$lint_rc" = 0 ] && [ "$bindings_rc" = 0 ]
+node scripts/summarize-tests.js test-reports/jest.json test-reports/bindings.txt "$types_rc" "$lint_rc"
+[ "$jest_rc" = 0 ] && [ "$types_rc" = 0 ] && [ "$lint_rc" = 0 ] && [ "$bindings_rc" = 0 ]

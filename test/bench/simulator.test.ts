@@ -2,7 +2,7 @@
  * The scaling simulator's logic (not its numbers): alarm datapoint rules, metric publishing delay,
  * metric math, boot delay, 0 → 1 and back, and reading policies out of a synthesized template.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { evaluateAlarm, latestDatapoints, targetTrackingAlarms } from '../../bench/simulator/alarm';
@@ -13,6 +13,7 @@ import { ecsPatternsPolicy, ourWorker, samplePolicy } from '../../bench/simulato
 import { AlarmSpec, FleetPolicy, MetricQuery, TargetTrackingSpec } from '../../bench/simulator/policy';
 import { CfnTemplate, fleetPolicyFromTemplate } from '../../bench/simulator/template-policy';
 import { burstTrace, singleTrace, trickleTrace } from '../../bench/simulator/traces';
+import { testApp } from '../support/test-app';
 
 const SERVICE = { oursSeconds: 0.3, sampleSeconds: 2.5 };
 /** No randomness from Spot or failures unless a test asks for it. */
@@ -97,7 +98,7 @@ describe('metric math', () => {
 
 /** A scale-from-zero policy synthesized with aws-cdk-lib (not the construct): the template reader's input. */
 function zeroToOneTemplate(): CfnTemplate {
-  const app = new App();
+  const app = testApp();
   const stack = new Stack(app, 'T');
   const group = new autoscaling.CfnAutoScalingGroup(stack, 'Group', { minSize: '0', maxSize: '4' });
   new autoscaling.CfnScalingPolicy(stack, 'Track', {

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { onlyResource, synthFleet } from './support/fleet-stack';
+import { synthFleet } from './support/fleet-stack';
 import { evaluate, Sample } from './support/metric-math';
 
 // The scaling policies are checked twice: their shape in the template, and their behaviour, by

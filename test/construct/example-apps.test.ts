@@ -1,12 +1,13 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildExampleApp } from '../../examples/app';
 import { describeWithPeers, peerPath } from '../support/peers';
+import { testApp } from '../support/test-app';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CDK_OUT = path.join(ROOT, 'examples', 'cdk.out');
@@ -26,7 +27,7 @@ function normalize(template: unknown): unknown {
 describeWithBundle('example apps', () => {
   let stacks: Stack[];
   beforeAll(() => {
-    const { main, byoBucket } = buildExampleApp(new App());
+    const { main, byoBucket } = buildExampleApp(testApp());
     stacks = [main, byoBucket];
   });
 
@@ -37,7 +38,7 @@ describeWithBundle('example apps', () => {
   });
 
   test('cdk-nag AwsSolutions: zero unacknowledged findings, and every acknowledgement has a reason', () => {
-    const { main, byoBucket } = buildExampleApp(new App());
+    const { main, byoBucket } = buildExampleApp(testApp());
     for (const stack of [main, byoBucket]) {
       const report = new AwsSolutionsChecks(stack.node.root).validateScope(stack);
       expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);
@@ -53,7 +54,7 @@ describeWithBundle('example apps', () => {
   });
 
   test('cdk-nag still reports a finding that is not acknowledged (the check is live)', () => {
-    const { main } = buildExampleApp(new App());
+    const { main } = buildExampleApp(testApp());
     new sqs.Queue(main, 'UnencryptedTransportQueue');
     const report = new AwsSolutionsChecks(main.node.root).validateScope(main);
     expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-SQS3');
@@ -157,6 +158,6 @@ describeWithBundle('npx projen synth:example', () => {
 
 if (!haveBundle) {
   test('without the runtime bundle the example fails with the build instruction', () => {
-    expect(() => buildExampleApp(new App())).toThrow(/run npx projen bundle:runtime/);
+    expect(() => buildExampleApp(testApp())).toThrow(/run npx projen bundle:runtime/);
   });
 }

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { QueueDrivenSpotWorkerFleet } from '../../src';
 import { FAKE_BUNDLE, onlyResource, synthFleet } from './support/fleet-stack';
+import { testApp } from '../support/test-app';
 
 const workerStatements = (template: Template) => {
   const policy = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('FleetWorkerPermissionsPolicy'))!;
@@ -125,7 +126,7 @@ describe('bring your own', () => {
   });
 
   test('fleet shape props: capacities, On-Demand base, instance types, burstable, root volume, notifications, access logs', () => {
-    const app = new App();
+    const app = testApp();
     const stack = new Stack(app, 'Shape');
     const topic = new sns.Topic(stack, 'Topic');
     const logs = new s3.Bucket(stack, 'Logs');

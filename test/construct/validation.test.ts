@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { QueueDrivenSpotWorkerFleet, QueueDrivenSpotWorkerFleetProps } from '../../src';
 import { FAKE_BUNDLE } from './support/fleet-stack';
+import { testApp } from '../support/test-app';
 
 function build(props: QueueDrivenSpotWorkerFleetProps): QueueDrivenSpotWorkerFleet {
-  const stack = new Stack(new App(), 'ValidationStack');
+  const stack = new Stack(testApp(), 'ValidationStack');
   return new QueueDrivenSpotWorkerFleet(stack, 'Fleet', { runtimeBundlePath: FAKE_BUNDLE, ...props });
 }
 
@@ -52,7 +53,7 @@ describe('props validation: each error says what to change', () => {
   });
 
   test('a queue without its dead-letter queue, and the reverse', () => {
-    const stack = new Stack(new App(), 'ByoQueue');
+    const stack = new Stack(testApp(), 'ByoQueue');
     const q = new sqs.Queue(stack, 'Q');
     expect(() => new QueueDrivenSpotWorkerFleet(stack, 'A', { runtimeBundlePath: FAKE_BUNDLE, queue: q }))
       .toThrow(/queue is given without deadLetterQueue/);

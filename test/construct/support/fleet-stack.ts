@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { QueueDrivenSpotWorkerFleet, QueueDrivenSpotWorkerFleetProps } from '../../../src';
+import { testApp } from '../../support/test-app';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
 /** A stand-in bundle folder, so the construct tests do not depend on `npx projen bundle:runtime`. */
@@ -20,7 +21,7 @@ export function synthFleet(
   setup?: (stack: Stack) => Partial<QueueDrivenSpotWorkerFleetProps>,
   after?: (fleet: QueueDrivenSpotWorkerFleet) => void,
 ): FleetUnderTest {
-  const app = new App();
+  const app = testApp();
   const stack = new Stack(app, 'TestStack');
   const extra = setup ? setup(stack) : {};
   const fleet = new QueueDrivenSpotWorkerFleet(stack, 'Fleet', { runtimeBundlePath: FAKE_BUNDLE, ...props, ...extra });

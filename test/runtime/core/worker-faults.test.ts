@@ -11,7 +11,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import {
   ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { AutoScalingInstanceControl } from '../../../worker-runtime/src/adapters/aws/auto-scaling-instance-control';
 import { S3ObjectStore } from '../../../worker-runtime/src/adapters/aws/s3-object-store';
 import { SqsWorkQueue } from '../../../worker-runtime/src/adapters/aws/sqs-work-queue';
@@ -32,9 +32,9 @@ function body(text: string): never {
 }
 
 /** Receive hands out `messages` once, then long-polls empty until aborted. */
-function serveOnce(sqs: ReturnType<typeof mockClient<SQSClient>>, messages: Array<{ id: string; key: string }>) {
+function serveOnce(sqs: AwsClientStub<SQSClient>, messages: Array<{ id: string; key: string }>) {
   let served = false;
-  sqs.on(ReceiveMessageCommand).callsFake(async (_input, getClient) => {
+  sqs.on(ReceiveMessageCommand).callsFake(async (_input: unknown, getClient: unknown) => {
     void getClient;
     if (!served) {
       served = true;
