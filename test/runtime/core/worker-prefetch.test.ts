@@ -116,7 +116,8 @@ describe('Worker batching (local FileQueue + LocalBucket)', () => {
     await w.start();
 
     // First receive: room for 12, asks for 10; 2 start, 8 wait; no further receive while they wait (room 2 < 10).
-    await waitFor('two jobs running, eight waiting', () => w.stats.running === 2 && w.stats.waiting === 8);
+    // A job counts as running from its slot on; the handler sees it once the object is read.
+    await waitFor('two jobs running, eight waiting', () => w.stats.running === 2 && w.stats.waiting === 8 && handler.started.length === 2);
     expect(recording.of('receive')).toEqual([{ op: 'receive', maxMessages: 10, got: 10, heldBefore: 0 }]);
     expect([...handler.started].sort()).toEqual(keys.slice(0, 2));
     expect(await queue.stats()).toEqual({ visible: 15, inFlight: 10 });
