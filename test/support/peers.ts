@@ -71,20 +71,22 @@ export interface RunningPeer {
   stop(): Promise<void>;
 }
 
-async function waitFor(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+/** Whether a peer answers as ready (connection errors mean "not yet"). */
+type ReadyProbe = (endpoint: string) => Promise<boolean>;
+
+async function waitFor(endpoint: string, ready: ReadyProbe, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`peer exited early (${child.exitCode}): ${output()}`);
     try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
+      if (await ready(endpoint)) return;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`peer at ${url} not ready after ${timeoutMs} ms: ${output()}`);
+  throw new Error(`peer at ${endpoint} not ready after ${timeoutMs} ms: ${output()}`);
 }
 
-function startProcess(bin: string, args: string[], port: number, readyPath: string): Promise<RunningPeer> {
+function startProcess(bin: string, args: string[], port: number, ready: ReadyProbe): Promise<RunningPeer> {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => { out = (out + d.toString()).slice(-4000); };
@@ -99,7 +101,7 @@ function startProcess(bin: string, args: string[], port: number, readyPath: stri
     await exited;
     clearTimeout(timer);
   };
-  return waitFor(endpoint + readyPath, child, 30_000, () => out).then(
+  return waitFor(endpoint, ready, child, 30_000, () => out).then(
     () => ({ endpoint, port, process: child, stop }),
     async (e) => { await stop(); throw e; },
   );
@@ -110,15 +112,27 @@ export async function startMoto(): Promise<RunningPeer> {
   const bin = peerPath('MOTO_SERVER_BIN');
   if (!bin) throw new Error('moto_server is not installed: run bash scripts/peers.sh');
   const port = await freePort();
-  return startProcess(bin, ['-H', '127.0.0.1', '-p', String(port)], port, '/moto-api/');
+  return startProcess(bin, ['-H', '127.0.0.1', '-p', String(port)], port, async (endpoint) => {
+    const res = await fetch(`${endpoint}/moto-api/`);
+    await res.arrayBuffer();
+    return res.status < 500;
+  });
 }
 
-/** Starts amazon-ec2-metadata-mock on 127.0.0.1 with extra arguments (e.g. `spot -a terminate`). */
-export async function startMetadataMock(args: string[] = []): Promise<RunningPeer> {
+/**
+ * Starts amazon-ec2-metadata-mock (IMDSv2 only) on 127.0.0.1 with extra arguments (e.g. `spot -a
+ * terminate`), on a free port or on `port` (restarting a mock where the runtime already points:
+ * a fresh mock knows none of the old session tokens). Ready once it issues a session token.
+ */
+export async function startMetadataMock(args: string[] = [], port?: number): Promise<RunningPeer> {
   const bin = peerPath('AEMM_BIN');
   if (!bin) throw new Error('ec2-metadata-mock is not installed: run bash scripts/peers.sh');
-  const port = await freePort();
-  return startProcess(bin, [...args, '-n', '127.0.0.1', '-p', String(port), '-I'], port, '/latest/api/token');
+  const p = port ?? await freePort();
+  return startProcess(bin, [...args, '-n', '127.0.0.1', '-p', String(p), '-I'], p, async (endpoint) => {
+    const res = await fetch(`${endpoint}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' } });
+    await res.arrayBuffer();
+    return res.status === 200;
+  });
 }
 
 /** Credentials and endpoints that point the AWS SDK at a moto server. */

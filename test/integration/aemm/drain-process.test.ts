@@ -9,8 +9,8 @@ import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import { expectDrainedWithNothingLost, FAST_KEYS, LATE_KEY, LogLine, SLOW_KEYS, uploadBatch, workerEnv } from './drain-scenario';
 import { createMotoFleet, MotoFleet } from './moto-fleet';
-import { startMetadataMockOnPort, waitUntil } from './support';
-import { describeWithPeers, freePort, RunningPeer, startMoto } from '../../support/peers';
+import { waitUntil } from './support';
+import { describeWithPeers, freePort, RunningPeer, startMetadataMock, startMoto } from '../../support/peers';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const ENTRY = path.join(__dirname, 'spot-worker-entry.ts');
@@ -80,7 +80,7 @@ describeWithPeers(['AEMM_BIN', 'MOTO_SERVER_BIN'], 'spot-worker run drains on in
     // The fast jobs have just started; none may be done before the notice arrives.
     expect(w.logs.filter((l) => l.msg === 'object processed')).toHaveLength(0);
 
-    mock = await startMetadataMockOnPort(imdsPort, aemmArgs(new Date()));
+    mock = await startMetadataMock(aemmArgs(new Date()), imdsPort);
     const draining = await waitUntil('draining', () => w.log('draining'), 10_000);
     // Received after the notice: must stay in the queue for another instance.
     await uploadBatch(f, [LATE_KEY]);

@@ -3,7 +3,7 @@
  * one fresh mock per scenario: token handling, and each kind of notice detected exactly once
  * with its deadline.
  */
-import { recordingLogger, sleep, startMetadataMockOnPort, waitUntil } from './support';
+import { recordingLogger, sleep, waitUntil } from './support';
 import { ImdsClient, ImdsError } from '../../../worker-runtime/src/adapters/aws/imds-client';
 import { ImdsInterruptionWatcher } from '../../../worker-runtime/src/adapters/aws/imds-watcher';
 import { InterruptionNotice } from '../../../worker-runtime/src/core/ports';
@@ -52,13 +52,13 @@ describeWithPeers(['AEMM_BIN'], 'IMDSv2 watcher against amazon-ec2-metadata-mock
 
   test('a token the service no longer knows (401) is replaced and the request retried', async () => {
     const port = await freePort();
-    mock = await startMetadataMockOnPort(port, ['spot', '-d', '3600', '--rebalance-delay-sec', '3600']);
+    mock = await startMetadataMock(['spot', '-d', '3600', '--rebalance-delay-sec', '3600'], port);
     // A six-hour token: only a 401 can make the client fetch another one.
     const client = new ImdsClient({ endpoint: mock.endpoint, tokenTtlSeconds: 21_600 });
     expect(await client.instanceId()).toBe(AEMM_INSTANCE_ID);
 
     await mock.stop();
-    mock = await startMetadataMockOnPort(port, ['spot', '-d', '3600', '--rebalance-delay-sec', '3600']);
+    mock = await startMetadataMock(['spot', '-d', '3600', '--rebalance-delay-sec', '3600'], port);
     // The cached token is unknown to the new mock, so this request first gets 401.
     expect(await client.instanceId()).toBe(AEMM_INSTANCE_ID);
   });
@@ -183,7 +183,7 @@ describeWithPeers(['AEMM_BIN'], 'IMDSv2 watcher against amazon-ec2-metadata-mock
     expect(logger.entries.filter((e) => e.level === 'warn')).toHaveLength(1);
     expect(notices).toHaveLength(0);
 
-    mock = await startMetadataMockOnPort(port, ['spot', '-d', '0', '--rebalance-delay-sec', '3600']);
+    mock = await startMetadataMock(['spot', '-d', '0', '--rebalance-delay-sec', '3600'], port);
     const notice = await waitUntil('spot notice after recovery', () => notices[0]);
     expect(notice.notice.kind).toBe('spot-interruption');
     expect(logger.entries.some((e) => e.message === 'imds reachable again')).toBe(true);

@@ -11,9 +11,9 @@ import {
   expectDrainedWithNothingLost, FAST_KEYS, LATE_KEY, LogLine, outputKeyFor, outputKeys, SLOW_KEYS, uploadBatch, workerEnv,
 } from './drain-scenario';
 import { createMotoFleet, MotoFleet } from './moto-fleet';
-import { startMetadataMockOnPort, waitUntil } from './support';
+import { waitUntil } from './support';
 import { run } from '../../../worker-runtime/src/cli/run-command';
-import { describeWithPeers, freePort, RunningPeer, startMoto } from '../../support/peers';
+import { describeWithPeers, freePort, RunningPeer, startMetadataMock, startMoto } from '../../support/peers';
 
 describeWithPeers(['AEMM_BIN', 'MOTO_SERVER_BIN'], 'spot-worker run on lifecycle Terminated (moto + metadata mock, CompleteLifecycleAction mocked)', () => {
   let moto: RunningPeer | undefined;
@@ -79,7 +79,7 @@ describeWithPeers(['AEMM_BIN', 'MOTO_SERVER_BIN'], 'spot-worker run on lifecycle
     await waitUntil('all four jobs in flight', async () => ((await f.counts(f.queueUrl)).inFlight === 4 ? true : undefined));
     await waitUntil('scale-in protection on', async () => ((await f.protectedFromScaleIn()) ? true : undefined));
 
-    mock = await startMetadataMockOnPort(imdsPort, ['asglifecycle', '--asg-termination-delay-sec', '0']);
+    mock = await startMetadataMock(['asglifecycle', '--asg-termination-delay-sec', '0'], imdsPort);
     const draining = await waitUntil('draining', () => logs.find((l) => l.msg === 'draining'), 10_000);
     await uploadBatch(f, [LATE_KEY]);
 

@@ -8,9 +8,9 @@ import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as path from 'path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { describeWithPeers, freePort, motoEnv, peerPath, RunningPeer, startMoto } from '../../support/peers';
+import { describeWithPeers, freePort, motoEnv, peerPath, RunningPeer, startMetadataMock, startMoto } from '../../support/peers';
 import { createMotoFleet, MotoFleet } from '../aemm/moto-fleet';
-import { startMetadataMockOnPort, waitUntil } from '../aemm/support';
+import { waitUntil } from '../aemm/support';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const BUNDLE = path.join(ROOT, 'worker-runtime', 'dist', 'bundle-arm64');
@@ -86,7 +86,7 @@ describeWithPeers(['QEMU_AARCH64_BIN', 'NODE_ARM64_BIN', 'AARCH64_SYSROOT', 'MOT
       return c.visible === 0 && c.inFlight === 0 ? true : undefined;
     }, 30_000);
 
-    mock = await startMetadataMockOnPort(imdsPort, ['spot', '-a', 'terminate', '-d', '0', '--rebalance-delay-sec', '3600']);
+    mock = await startMetadataMock(['spot', '-a', 'terminate', '-d', '0', '--rebalance-delay-sec', '3600'], imdsPort);
     let timer: NodeJS.Timeout | undefined;
     const exit = await Promise.race([
       exited,
