@@ -87,6 +87,8 @@ function steadyRate(r: LocalReportSubset): number | undefined {
 
 export function main(): void {
   const copies = arg('copies', 20);
+  // Jobs in flight per local worker process (spot-worker local --concurrency).
+  const workerConcurrency = arg('worker-concurrency', 1);
   const cores = os.availableParallelism();
   fs.mkdirSync(OUT, { recursive: true });
   const images = prepareImages(copies);
@@ -101,7 +103,8 @@ export function main(): void {
   // The whole pipeline, one worker process per core at most.
   const localOut = path.join(OUT, 'local');
   fs.rmSync(localOut, { recursive: true, force: true });
-  runCli(['local', '--images', images.dir, '--out', localOut, '--label', 'bench', '--max-workers', String(cores), '--timeout', '600']);
+  runCli(['local', '--images', images.dir, '--out', localOut, '--label', 'bench', '--max-workers', String(cores),
+    '--concurrency', String(workerConcurrency), '--timeout', '600']);
   const r: LocalReportSubset = JSON.parse(fs.readFileSync(path.join(localOut, 'report.json'), 'utf8'));
   const steady = steadyRate(r);
 
@@ -144,7 +147,7 @@ export function main(): void {
     '',
     table(['measurement', 'value'], [
       [`convert-only: \`spot-worker convert --concurrency ${cores}\``, `${convertRate.toFixed(1)} images/s`],
-      [`local pipeline end to end (from the first upload, fleet starting at 0, max ${cores} workers × concurrency 1)`, `${r.imagesPerSecond.toFixed(1)} images/s`],
+      [`local pipeline end to end (from the first upload, fleet starting at 0, max ${cores} workers × concurrency ${workerConcurrency})`, `${r.imagesPerSecond.toFixed(1)} images/s`],
       [`local pipeline at full fleet (peak workers until the last image; peak ${r.peakWorkers} worker(s) × concurrency ${r.policy.concurrency})`, steady !== undefined ? `${steady.toFixed(1)} images/s` : '—'],
       ['fleet utilisation during the run', `${(r.utilisation * 100).toFixed(0)} %`],
       ['PDFs / DLQ / lost', `${r.pdfs} / ${r.deadLetterEntries.length} / ${r.unaccounted.length}`],
