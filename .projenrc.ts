@@ -147,7 +147,8 @@ const demo = project.addTask('demo', {
   description: 'Run the whole pipeline locally on the sample images in examples/sample-images',
 });
 demo.spawn(buildRuntime);
-demo.exec('node worker-runtime/bin/spot-worker.js local --images examples/sample-images --out local-run/demo --label demo');
+// A Spot notice every second, so the demo shows workers draining, handing work back and being replaced.
+demo.exec('node worker-runtime/bin/spot-worker.js local --images examples/sample-images --out local-run/demo --label demo --interrupt-every 1');
 // `package:go` generates the Go module without pacmak's `go mod tidy` check: the Go proxy reachable
 // here lacks aws-cdk-go at the peer version (docs/bindings.md). test:bindings compiles and runs it.
 project.tasks.tryFind('package:go')?.reset('jsii-pacmak -v --target go --code-only');
