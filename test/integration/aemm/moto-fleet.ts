@@ -1,16 +1,13 @@
 /**
- * A fleet's AWS side on moto server, set up through the API as the construct would: a bucket
- * whose ObjectCreated events under `uploads/` go to a work queue (real S3 → SQS
- * notifications), a dead-letter queue, and an Auto Scaling group with one instance (the
- * worker's own) and a termination lifecycle hook.
+ * A fleet's AWS side on moto server, set up through the API as the construct would: the moto
+ * suites' world (test/integration/moto/moto-world.ts: a bucket whose ObjectCreated events under
+ * `uploads/` go to a work queue with a DLQ, and a one-instance group) plus a termination
+ * lifecycle hook on that group.
  */
-import {
-  AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand, DescribeAutoScalingGroupsCommand, PutLifecycleHookCommand,
-} from '@aws-sdk/client-auto-scaling';
-import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient,
-} from '@aws-sdk/client-sqs';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, PutLifecycleHookCommand } from '@aws-sdk/client-auto-scaling';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createGroup, createWorld, queueCounts, upload } from '../moto/moto-world';
 
 export interface MotoFleet {
   readonly bucket: string;
@@ -31,44 +28,12 @@ export interface MotoFleet {
   destroy(): void;
 }
 
-const region = 'us-east-1';
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-
+/** The moto suites' world (bucket → queue → DLQ, a one-instance group) plus a termination lifecycle hook. */
 export async function createMotoFleet(endpoint: string, options: { visibilityTimeout?: number } = {}): Promise<MotoFleet> {
-  const s3 = new S3Client({ region, credentials, endpoint, forcePathStyle: true });
-  const sqs = new SQSClient({ region, credentials, endpoint });
-  const autoScaling = new AutoScalingClient({ region, credentials, endpoint });
-  const bucket = 'fleet-images';
-  const groupName = 'fleet-asg';
+  const world = await createWorld(endpoint, 'fleet', options.visibilityTimeout ?? 120);
+  const { groupName, instanceId } = await createGroup(endpoint, 'fleet-asg');
+  const { s3, sqs, asg: autoScaling } = world;
   const hookName = 'drain-before-terminate';
-
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'fleet-dlq' }));
-  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  const queue = await sqs.send(new CreateQueueCommand({
-    QueueName: 'fleet-work',
-    Attributes: {
-      VisibilityTimeout: String(options.visibilityTimeout ?? 120),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
-    },
-  }));
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutBucketNotificationConfigurationCommand({
-    Bucket: bucket,
-    NotificationConfiguration: {
-      QueueConfigurations: [{
-        QueueArn: queueArn,
-        Events: ['s3:ObjectCreated:*'],
-        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
-      }],
-    },
-  }));
-
-  await autoScaling.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'fleet-lc', ImageId: 'ami-12c6146b', InstanceType: 't4g.small' }));
-  await autoScaling.send(new CreateAutoScalingGroupCommand({
-    AutoScalingGroupName: groupName, LaunchConfigurationName: 'fleet-lc', MinSize: 0, MaxSize: 1, DesiredCapacity: 1, AvailabilityZones: [`${region}a`],
-  }));
   await autoScaling.send(new PutLifecycleHookCommand({
     AutoScalingGroupName: groupName,
     LifecycleHookName: hookName,
@@ -80,27 +45,21 @@ export async function createMotoFleet(endpoint: string, options: { visibilityTim
     const res = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }));
     return res.AutoScalingGroups![0];
   };
-  const instanceId = (await describeGroup()).Instances![0].InstanceId!;
   // S3 sends a test event to a freshly configured queue; drop it so counts start at zero.
-  await drainTestEvents(sqs, queue.QueueUrl!);
+  await drainTestEvents(sqs, world.queueUrl);
 
   return {
-    bucket,
-    queueUrl: queue.QueueUrl!,
-    dlqUrl: dlq.QueueUrl!,
+    bucket: world.bucket,
+    queueUrl: world.queueUrl,
+    dlqUrl: world.dlqUrl,
     groupName,
     hookName,
     instanceId,
     s3,
     sqs,
     autoScaling,
-    upload: async (key, body) => { await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'image/jpeg' })); },
-    counts: async (url) => {
-      const a = (await sqs.send(new GetQueueAttributesCommand({
-        QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }))).Attributes!;
-      return { visible: Number(a.ApproximateNumberOfMessages), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible) };
-    },
+    upload: (key, body) => upload(world, key, body),
+    counts: (url) => queueCounts(sqs, url),
     receive: async (url, waitSeconds, visibilityTimeout) => (await sqs.send(new ReceiveMessageCommand({
       QueueUrl: url,
       MaxNumberOfMessages: 10,
