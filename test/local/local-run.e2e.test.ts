@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { Capture, writeImages } from './support/run-fixtures';
-import { runLocal } from '../../worker-runtime/src/local/local-run';
+import { runLocal } from '../../worker-runtime/src/local-fleet/local-run';
 
 function filesUnder(root: string, rel = ''): string[] {
   const out: string[] = [];

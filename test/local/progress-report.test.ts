@@ -1,7 +1,7 @@
 import { Capture } from './support/run-fixtures';
-import { renderChart, throughputSeries } from '../../worker-runtime/src/local/chart';
-import { ProgressDisplay } from '../../worker-runtime/src/local/progress';
-import { LocalReport, renderMarkdown, summaryLine } from '../../worker-runtime/src/local/report';
+import { renderChart, throughputSeries } from '../../worker-runtime/src/local-fleet/chart';
+import { ProgressDisplay } from '../../worker-runtime/src/local-fleet/progress';
+import { LocalReport, renderMarkdown, summaryLine } from '../../worker-runtime/src/local-fleet/report';
 
 const snapshot = { images: 10, pdfs: 4, deadLettered: 1, backlog: 5, workers: 2, interruptions: 1, elapsedSeconds: 3.2 };
 

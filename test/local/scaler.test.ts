@@ -1,4 +1,4 @@
-import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy, ScalerState } from '../../worker-runtime/src/local/scaler';
+import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy, ScalerState } from '../../worker-runtime/src/local-fleet/scaler';
 
 const policy: ScalingPolicy = { backlogPerInstanceTarget: 10, minCapacity: 0, maxCapacity: 4, scaleToZeroAfterMinutes: 3 };
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, existsSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { Capture, goodJpeg } from './support/run-fixtures';
-import { runLocal } from '../../worker-runtime/src/local/local-run';
+import { runLocal } from '../../worker-runtime/src/local-fleet/local-run';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,7 @@
  * ending with a report and a chart. See docs/local-mode.md.
  */
 import * as path from 'path';
-import { runLocal, LocalRunOptions } from '../local/local-run';
+import { runLocal, LocalRunOptions } from '../local-fleet/local-run';
 
 export const usage = [
   '  spot-worker local --images <folder> [--out <dir>] [--max-workers N] [--interrupt-every S] [--watch]',
@@ -98,9 +98,9 @@ export function parseLocalArgs(argv: string[]): LocalRunOptions {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === '--worker-process') {
-    // Hidden: a fleet worker when the CLI is a single-file bundle (see local/fleet.ts).
+    // Hidden: a fleet worker when the CLI is a single-file bundle (see local-fleet/fleet.ts).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { runWorkerProcess } = require('../local/worker-process') as typeof import('../local/worker-process');
+    const { runWorkerProcess } = require('../local-fleet/worker-process') as typeof import('../local-fleet/worker-process');
     return runWorkerProcess();
   }
   if (argv.includes('--help') || argv.includes('-h')) {
