@@ -2,13 +2,13 @@
 # The project's test command (README: `npx projen test:all`).
 # Installs the peers under .peers/ (reused when present), builds the worker runtime and its
 # arm64 bundle, compiles the jsii library, runs every jest suite and eslint, and ends with
-# a plain `N passed, N failed` line.
+# a plain `N passed, N failed, N skipped` line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 step() { echo "== $*"; }
-fail_setup() { echo "test setup failed: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+fail_setup() { echo "test setup failed: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 step "peers (.peers/)"
 peer_env="$(bash scripts/peers.sh)" || fail_setup "installing peers"

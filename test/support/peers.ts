@@ -2,7 +2,8 @@
  * Real peers for integration tests: moto server (S3, SQS, Auto Scaling, CloudWatch),
  * amazon-ec2-metadata-mock, cfn-lint, qemu. `scripts/peers.sh` installs them under .peers/
  * and `scripts/test.sh` exports their paths; when jest is run directly the same default
- * paths are used. A missing peer skips its suite locally (loudly) and fails it under CI=true.
+ * paths are used. A missing peer skips its suite locally (loudly, and counted as skipped in the
+ * test command's closing line) and fails it under CI=true.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -21,7 +22,19 @@ const DEFAULTS: Record<string, string> = {
   SYSTEMD_ANALYZE_BIN: '/usr/bin/systemd-analyze',
   /** arm64 glibc + libstdc++ (Debian libc6-arm64-cross, libstdc++6-arm64-cross) for `qemu-aarch64-static -L`. */
   AARCH64_SYSROOT: '/usr/aarch64-linux-gnu',
+  /** The runtime's arm64 bundle the example apps deploy (built, not installed). */
+  RUNTIME_BUNDLE: path.join(ROOT, 'worker-runtime/dist/bundle-arm64/spot-worker.js'),
 };
+
+/** How to get a peer that `scripts/peers.sh` does not install. */
+const HOW_TO_GET: Record<string, string> = {
+  RUNTIME_BUNDLE: 'npx projen bundle:runtime',
+};
+
+function howToGet(missing: string[]): string {
+  const steps = [...new Set(missing.map((p) => HOW_TO_GET[p] ?? 'bash scripts/peers.sh'))];
+  return steps.map((s) => `'${s}'`).join(' and ');
+}
 
 export type PeerName = keyof typeof DEFAULTS | string;
 
@@ -42,12 +55,12 @@ export function describeWithPeers(peers: PeerName[], name: string, fn: () => voi
   } else if (process.env.CI === 'true' || process.env.CI === '1') {
     describe(name, () => {
       test(`peers available: ${missing.join(', ')}`, () => {
-        throw new Error(`missing peer(s) ${missing.join(', ')}: run 'bash scripts/peers.sh'`);
+        throw new Error(`missing peer(s) ${missing.join(', ')}: run ${howToGet(missing)}`);
       });
     });
   } else {
     // eslint-disable-next-line no-console
-    console.warn(`SKIPPED '${name}': missing peer(s) ${missing.join(', ')} (run 'bash scripts/peers.sh')`);
+    console.warn(`SKIPPED '${name}': missing peer(s) ${missing.join(', ')} (run ${howToGet(missing)}; under CI=true this fails)`);
     describe.skip(name, fn);
   }
 }

@@ -44,6 +44,25 @@ function metadataValue(v: string): string {
   return encodeURIComponent(v);
 }
 
+/**
+ * Kind and reason of anything a handler or an adapter threw. JavaScript can throw any value
+ * (undefined, null, a string, a plain object), and every one of them must still be retried,
+ * logged and counted like an Error.
+ */
+export function transientFailure(err: unknown): { kind: string; reason: string } {
+  if (err instanceof Error) {
+    const kind = (err as { kind?: unknown }).kind;
+    return { kind: typeof kind === 'string' && kind !== '' ? kind : err.name || 'Error', reason: err.message || String(err) };
+  }
+  if (typeof err === 'object' && err !== null) {
+    const o = err as { kind?: unknown; message?: unknown };
+    let text: string;
+    try { text = typeof o.message === 'string' ? o.message : JSON.stringify(err); } catch { text = String(err); }
+    return { kind: typeof o.kind === 'string' && o.kind !== '' ? o.kind : 'thrown-non-error', reason: text ?? String(err) };
+  }
+  return { kind: 'thrown-non-error', reason: `threw a non-Error: ${typeof err === 'string' ? err : String(err)}` };
+}
+
 async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: AbortSignal): Promise<RecordResult> {
   const started = Date.now();
   const decision = deps.keys.decide(rec.key);
@@ -81,9 +100,8 @@ async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: Ab
     if (isPermanent(err) && !signal.aborted) {
       return { ...base, status: 'permanent-failure', kind: err.kind, reason: err.message, durationMs };
     }
-    const e = err as { name?: string; message?: string };
-    const kind = signal.aborted ? 'aborted' : (err as { kind?: string }).kind ?? e.name ?? 'transient';
-    return { ...base, status: 'transient-failure', kind, reason: e.message ?? String(err), durationMs };
+    const f = transientFailure(err);
+    return { ...base, status: 'transient-failure', kind: signal.aborted ? 'aborted' : f.kind, reason: f.reason, durationMs };
   }
 }
 
