@@ -94,7 +94,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: [
-    '/.peers/',
+    // No trailing slash: in a worktree .peers is a symlink to the shared folder, which '/.peers/' would not match.
+    '/.peers',
     '/examples/cdk.out/',
     '/worker-runtime/lib/',
     '/worker-runtime/dist/',
