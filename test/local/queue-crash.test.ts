@@ -68,15 +68,16 @@ describe('FileQueue crash safety across processes', () => {
     for (let i = 0; i < 120; i++) sent.add(await queue.send(`m${i}`));
     const log = path.join(dir, 'processed.log');
     const random = seededRandom(2024);
-    const start = (): ReturnType<typeof fork> => fork(path.join(__dirname, 'support', 'consume-and-log.ts'), [dir, log, '1'], { execArgv: TSX, stdio: 'ignore' });
+    const start = (parkAfter?: string): ReturnType<typeof fork> => fork(path.join(__dirname, 'support', 'consume-and-log.ts'), [dir, log, '1', ...(parkAfter ? [parkAfter] : [])], { execArgv: TSX, stdio: 'ignore' });
 
     for (let round = 0; round < 6; round++) {
-      const child = start();
-      const exited = new Promise((r) => child.once('exit', r));
       // After 1–4 finished batches, kill 0–15 ms later: somewhere inside the next receive,
-      // visibility change, output write or delete.
+      // visibility change, output write or delete. The child parks one batch later, so a kill
+      // that a loaded machine delivers late still finds it running.
       const batches = 1 + Math.floor(random() * 4);
       const delay = Math.floor(random() * 16);
+      const child = start(String(batches + 1));
+      const exited = new Promise((r) => child.once('exit', r));
       let seen = 0;
       child.on('message', () => {
         seen += 1;
