@@ -65,7 +65,7 @@ export async function createAwsAdapters(config: RunConfig, logger: Logger, optio
     : undefined;
 
   return {
-    queue: new SqsWorkQueue(clients.sqs, config.queueUrl, config.deadLetterQueueUrl),
+    queue: new SqsWorkQueue(clients.sqs, config.queueUrl, config.deadLetterQueueUrl, clients.timeouts),
     store: new S3ObjectStore(clients.s3),
     metrics,
     instance,

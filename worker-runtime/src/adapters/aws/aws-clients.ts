@@ -3,7 +3,9 @@
  * reads itself (`AWS_ENDPOINT_URL`, and per service `AWS_ENDPOINT_URL_S3`, `_SQS`,
  * `_AUTO_SCALING`, `_CLOUDWATCH`); this module only adds what the SDK cannot guess: path-style
  * S3 addressing whenever a custom endpoint is in use (moto, MinIO and friends have no
- * virtual-host DNS), and a short retry budget so a dead endpoint is noticed quickly.
+ * virtual-host DNS), a short retry budget, and timeouts on every call, so an endpoint that
+ * accepts connections and never answers fails a call instead of stalling the worker for ever
+ * (the SDK's defaults have no request timeout at all).
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -15,6 +17,34 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly autoScaling: AutoScalingClient;
   readonly cloudWatch: CloudWatchClient;
+  /** What the clients were built with (the work queue adds a long poll's wait to `requestMs`). */
+  readonly timeouts: AwsTimeouts;
+}
+
+/** Timeouts of every SDK call (milliseconds). docs/runtime.md gives the resulting bounds. */
+export interface AwsTimeouts {
+  /** TCP (and TLS) connection set-up. */
+  readonly connectionMs: number;
+  /**
+   * Whole request, for SQS, Auto Scaling and CloudWatch calls (small requests and answers). A
+   * long poll gets its wait on top (`receiveRequestTimeoutMs`).
+   */
+  readonly requestMs: number;
+  /**
+   * S3: the socket may be silent this long (no bytes either way). S3 has no whole-request limit,
+   * since a large object on a slow link may take long while bytes keep flowing; a job's own
+   * timeout bounds it.
+   */
+  readonly s3IdleMs: number;
+  /** Attempts per call, including the first (the SDK's standard retry with backoff). */
+  readonly maxAttempts: number;
+}
+
+export const DEFAULT_AWS_TIMEOUTS: AwsTimeouts = { connectionMs: 3_000, requestMs: 10_000, s3IdleMs: 20_000, maxAttempts: 3 };
+
+/** A long poll's whole-request timeout: the wait it asked for, plus the usual request timeout. */
+export function receiveRequestTimeoutMs(waitTimeSeconds: number, timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): number {
+  return waitTimeSeconds * 1000 + timeouts.requestMs;
 }
 
 type Env = Record<string, string | undefined>;
@@ -24,13 +54,22 @@ export function usesCustomS3Endpoint(env: Env): boolean {
   return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) && env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS !== 'true';
 }
 
-export function createAwsClients(env: Env = process.env): AwsClients {
-  const common = { maxAttempts: 3 };
+export function createAwsClients(env: Env = process.env, timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): AwsClients {
+  // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+  const control = {
+    maxAttempts: timeouts.maxAttempts,
+    requestHandler: { connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true },
+  };
   return {
-    sqs: new SQSClient(common),
-    s3: new S3Client({ ...common, forcePathStyle: usesCustomS3Endpoint(env) }),
-    autoScaling: new AutoScalingClient(common),
-    cloudWatch: new CloudWatchClient(common),
+    sqs: new SQSClient(control),
+    s3: new S3Client({
+      maxAttempts: timeouts.maxAttempts,
+      forcePathStyle: usesCustomS3Endpoint(env),
+      requestHandler: { connectionTimeout: timeouts.connectionMs, socketTimeout: timeouts.s3IdleMs },
+    }),
+    autoScaling: new AutoScalingClient(control),
+    cloudWatch: new CloudWatchClient(control),
+    timeouts,
   };
 }
 

@@ -3,6 +3,7 @@ import {
   ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, MessageAttributeValue,
   ReceiveMessageCommand, SendMessageCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
+import { AwsTimeouts, DEFAULT_AWS_TIMEOUTS, receiveRequestTimeoutMs } from './aws-clients';
 import type { DeadLetterReason, DeleteEntry, DeleteResult, QueueMessage, ReceiveOptions, WorkQueue } from '../../core/ports';
 
 /** Message attribute values are capped to keep the DLQ copy well under SQS's 256 KiB. */
@@ -15,7 +16,13 @@ function attr(value: string): MessageAttributeValue {
 export class SqsWorkQueue implements WorkQueue {
   private visibility?: number;
 
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string, private readonly deadLetterQueueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    private readonly deadLetterQueueUrl: string,
+    /** The client's timeouts; a long poll's own request timeout adds its wait to them. */
+    private readonly timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS,
+  ) {}
 
   async receive(options: ReceiveOptions): Promise<QueueMessage[]> {
     const res = await this.client.send(new ReceiveMessageCommand({
@@ -23,7 +30,7 @@ export class SqsWorkQueue implements WorkQueue {
       MaxNumberOfMessages: Math.min(10, Math.max(1, options.maxMessages)),
       WaitTimeSeconds: options.waitTimeSeconds,
       MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-    }), { abortSignal: options.signal });
+    }), { abortSignal: options.signal, requestTimeout: receiveRequestTimeoutMs(options.waitTimeSeconds, this.timeouts) });
     return (res.Messages ?? []).flatMap((m) => {
       if (!m.MessageId || !m.ReceiptHandle) return [];
       const count = Number(m.Attributes?.ApproximateReceiveCount ?? '1');
