@@ -10,8 +10,9 @@ import { ImageFormat } from './detect-format';
 import { fail } from './failures';
 import { matchingProfile } from './icc';
 import { loadSharp } from './load-sharp';
-import { pageGeometry, usableDpi } from './page-geometry';
+import { Dpi, pageGeometry, usableDpi } from './page-geometry';
 import { PdfImage, PdfPage } from './pdf-writer';
+import { pngDensity, tiffDensity } from './recorded-density';
 
 const deflate = promisify(zlib.deflate);
 
@@ -38,8 +39,7 @@ export async function sharpPages(bytes: Uint8Array, format: ImageFormat, options
   if (width * pageHeight > options.maxPixels) {
     fail('too-large', `image is ${width}×${pageHeight} = ${width * pageHeight} pixels, over the limit of ${options.maxPixels}`);
   }
-  const dpi = usableDpi(meta.density ? { x: meta.density, y: meta.density } : undefined)
-    ?? { x: options.defaultDpi, y: options.defaultDpi };
+  const dpi = recordedDpi(bytes, format, meta) ?? { x: options.defaultDpi, y: options.defaultDpi };
   const sixteen = meta.depth === 'ushort';
   const icc = meta.icc ? new Uint8Array(meta.icc) : undefined;
 
@@ -62,6 +62,18 @@ export async function sharpPages(bytes: Uint8Array, format: ImageFormat, options
     pages.push({ image, geometry: pageGeometry(decoded.info.width, decoded.info.height, dpi, meta.orientation ?? 1) });
   }
   return pages;
+}
+
+/**
+ * The density the file records, or undefined. PNG and TIFF are read directly (sharp reports 72 dpi
+ * for a PNG without `pHYs`); for WebP, GIF and AVIF sharp reports a density only when one is
+ * recorded (EXIF), and a BigTIFF falls back to it too.
+ */
+function recordedDpi(bytes: Uint8Array, format: ImageFormat, meta: sharp.Metadata): Dpi | undefined {
+  if (format === 'png') return pngDensity(bytes);
+  const fromSharp = usableDpi(meta.density ? { x: meta.density, y: meta.density } : undefined);
+  if (format === 'tiff') return tiffDensity(bytes) ?? fromSharp;
+  return fromSharp;
 }
 
 function outputSpace(meta: sharp.Metadata, sixteen: boolean): string {
