@@ -144,6 +144,19 @@ export interface QueueDrivenSpotWorkerFleetProps {
   readonly scaleToZeroAfter?: Duration;
 
   /**
+   * Wake a fleet at zero on the first upload, without waiting for CloudWatch: the bucket's
+   * `Object Created` events (S3 → EventBridge) for keys under `inputPrefix` with an input suffix
+   * invoke a small function that sets the group's desired capacity from 0 to 1 (and does nothing
+   * when the group already runs). It turns on EventBridge notifications on the bucket (also on a
+   * bucket you bring) and reserves one unit of the account's Lambda concurrency. The metric-driven
+   * wake alarm stays as the fallback, and is the only wake for messages that reach a queue you
+   * bring some other way. See docs/construct.md.
+   *
+   * @default true
+   */
+  readonly wakeOnUpload?: boolean;
+
+  /**
    * Heartbeat timeout of the termination lifecycle hook: the time a draining worker gets to finish
    * its jobs before the instance terminates (the runtime completes the hook earlier when done).
    *

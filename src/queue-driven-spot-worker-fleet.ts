@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
@@ -14,10 +15,11 @@ import { FleetMonitoring } from './fleet-monitoring';
 import { QueueDrivenSpotWorkerFleetProps, ResolvedFleetProps, resolveFleetProps } from './fleet-props';
 import {
   acknowledgeBucketNotificationsHandler, acknowledgeMixedInstancesGroup, acknowledgeNoAccessLogs,
-  acknowledgeNoScalingNotifications, acknowledgeWorkerPolicyWildcards,
+  acknowledgeNoScalingNotifications, acknowledgeWakeDescribe, acknowledgeWorkerPolicyWildcards,
 } from './nag-acknowledgements';
 import { SourceConditionedQueueDestination } from './queue-notification';
 import { resolveRuntimeBundle } from './runtime-bundle';
+import { FleetWake, WAKE_QUIET_INTERVAL } from './wake/fleet-wake';
 import { WorkerHandler } from './worker-handler';
 import { WorkerPermissions } from './worker-permissions';
 import { BootDownload, renderWorkerBootScript } from './worker-user-data';
@@ -73,6 +75,8 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
   public readonly oldestMessageAlarm: cloudwatch.Alarm;
   /** The scaling policies and their alarms. */
   public readonly scaling: BacklogScaling;
+  /** The function that wakes the group from zero on the first upload (undefined with `wakeOnUpload: false`). */
+  public readonly wakeFunction?: lambda.IFunction;
   /** The backlog-per-instance target: acceptableLatency ÷ expectedProcessingTime. */
   public readonly backlogPerInstanceTarget: number;
   /** The input prefix (`uploads/` by default). */
@@ -249,6 +253,17 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       instanceWarmup: cfg.instanceWarmup,
       scaleToZeroAfter: cfg.scaleToZeroAfter,
     });
+    if (props.wakeOnUpload ?? true) {
+      const wake = new FleetWake(this, 'Wake', {
+        bucket: this.bucket,
+        inputPrefix: cfg.inputPrefix,
+        inputSuffixes: cfg.inputSuffixes,
+        autoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
+        quietInterval: WAKE_QUIET_INTERVAL,
+      });
+      acknowledgeWakeDescribe(wake.policy, wake.groupArn);
+      this.wakeFunction = wake.function;
+    }
 
     this.metrics = new FleetMetricFactory({
       queue: this.queue,
