@@ -287,7 +287,7 @@ export interface QueueDrivenSpotWorkerFleetProps {
   /**
    * Local folder of the arm64 worker-runtime bundle (with `spot-worker.js`).
    *
-   * @default - `worker-runtime/dist/bundle-arm64` of this package, built by `npx projen bundle:runtime`
+   * @default - `worker-runtime/dist/bundle-arm64`, inside this package (built from the `cdk-spot-worker-fleet-runtime` package)
    */
   readonly runtimeBundlePath?: string;
 

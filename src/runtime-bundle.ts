@@ -17,7 +17,8 @@ export function resolveRuntimeBundle(explicitPath?: string): string {
       `QueueDrivenSpotWorkerFleet: the worker-runtime bundle is missing (${path.join(bundle, RUNTIME_ENTRY)} not found). ` +
       (explicitPath
         ? 'Point runtimeBundlePath at a folder built by the runtime\'s bundle script.'
-        : 'Build it with: run npx projen bundle:runtime'),
+        // The npm package always contains it (packaging fails without it), so only a clone meets this.
+        : 'In a clone of this repository, `npx projen compile` builds it (or run npx projen bundle:runtime alone).'),
     );
   }
   return bundle;

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Thin launcher: runs the compiled CLI, compiling it first when this checkout has not yet.
+// The `spot-worker` command: runs the compiled CLI (lib/, shipped in the npm package).
 'use strict';
 const path = require('path');
-const fs = require('fs');
-const root = path.join(__dirname, '..');
-const entry = path.join(root, 'lib', 'cli', 'main.js');
-if (!fs.existsSync(entry)) {
-  const { execFileSync } = require('child_process');
-  const tsc = require.resolve('typescript/bin/tsc');
-  process.stderr.write('spot-worker: compiling the runtime once (worker-runtime/lib)...\n');
-  execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+const entry = path.join(__dirname, '..', 'lib', 'cli', 'main.js');
+let cli;
+try {
+  cli = require(entry);
+} catch (err) {
+  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(entry)) {
+    // Only in a clone of the repository, before the runtime was compiled.
+    process.stderr.write(`spot-worker: ${entry} is missing; in a clone of cdk-spot-worker-fleet run: npx projen build:runtime\n`);
+    process.exit(1);
+  }
+  throw err;
 }
-require(entry).main(process.argv.slice(2)).then(
+cli.main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err) => { process.stderr.write(`spot-worker: ${err && err.stack ? err.stack : err}\n`); process.exitCode = 1; },
 );

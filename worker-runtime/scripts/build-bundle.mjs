@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /**
- * Builds the arm64 (Graviton) deployment bundle of the worker runtime (docs/bundle.md):
+ * Builds the arm64 (Graviton) deployment bundle of the worker runtime (docs/bundle.md) from the
+ * runtime's npm package: its compiled JavaScript (worker-runtime/lib, built first by
+ * build-lib.mjs) and the dependency versions its package.json declares.
  *
  *   worker-runtime/dist/bundle-arm64/
  *     spot-worker.js       the CLI, bundled by esbuild for Node 22 (sharp left external)
@@ -8,12 +10,13 @@
  *                          name the TypeScript sources)
  *     node_modules/        sharp and its linux-arm64 binaries (@img/sharp-linux-arm64,
  *                          @img/sharp-libvips-linux-arm64) with sharp's own dependencies
+ *     THIRD-PARTY-NOTICES.md  every bundled package, its license (and where libvips' source is)
  *
- * Usage: node worker-runtime/scripts/build-bundle.mjs --sharp-version 0.34.5 [--out DIR] [--force]
+ * Usage: node worker-runtime/scripts/build-bundle.mjs [--out DIR] [--force]
  *
  * Nothing is redone when the inputs are unchanged: the sharp install is cached per version
- * under worker-runtime/dist/.cache, and the bundle is skipped when the hash of the runtime's
- * sources, the lockfile, this script and the versions matches the last build.
+ * under worker-runtime/dist/.cache, and the bundle is skipped when the hash of the compiled
+ * runtime, its package.json, the lockfile and these scripts matches the last build.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,10 +24,12 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildLib, LIB_DIR, RUNTIME_DIR } from './build-lib.mjs';
+import { bundledPackageDirs, installedPackageDirs, writeNotices } from './third-party-notices.mjs';
 
-const RUNTIME_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = path.resolve(RUNTIME_DIR, '..');
-const SRC_DIR = path.join(RUNTIME_DIR, 'src');
+const SCRIPTS_DIR = path.join(RUNTIME_DIR, 'scripts');
+const RUNTIME_PACKAGE = JSON.parse(fs.readFileSync(path.join(RUNTIME_DIR, 'package.json'), 'utf8'));
 const CACHE_DIR = path.join(RUNTIME_DIR, 'dist', '.cache');
 const NODE_TARGET = 'node22';
 const PLATFORM = { os: 'linux', cpu: 'arm64', libc: 'glibc' };
@@ -32,16 +37,20 @@ const PLATFORM = { os: 'linux', cpu: 'arm64', libc: 'glibc' };
 const COMMAND_MODULE = /^\.\/([a-z-]+)-command$/;
 
 function parseArgs(argv) {
-  const args = { out: path.join(RUNTIME_DIR, 'dist', 'bundle-arm64'), force: false, sharpVersion: undefined };
+  // The sharp the runtime package depends on (exact, so the bundle and `npm i` of the package agree).
+  const sharpVersion = RUNTIME_PACKAGE.dependencies?.sharp;
+  const args = { out: path.join(RUNTIME_DIR, 'dist', 'bundle-arm64'), force: false, sharpVersion };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--sharp-version') args.sharpVersion = argv[++i];
-    else if (a === '--out') args.out = path.resolve(argv[++i]);
+    if (a === '--sharp-version') {
+      // Accepted for older callers; must name the package's own version.
+      if (argv[++i] !== sharpVersion) fail(`--sharp-version ${argv[i]} differs from worker-runtime/package.json's sharp ${sharpVersion}`);
+    } else if (a === '--out') args.out = path.resolve(argv[++i]);
     else if (a === '--force') args.force = true;
-    else fail(`unknown argument '${a}' (expected --sharp-version VERSION [--out DIR] [--force])`);
+    else fail(`unknown argument '${a}' (expected [--out DIR] [--force])`);
   }
-  if (!args.sharpVersion || !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(args.sharpVersion)) {
-    fail(`--sharp-version must be an exact version such as 0.34.5, got '${args.sharpVersion ?? ''}'`);
+  if (!sharpVersion || !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(sharpVersion)) {
+    fail(`worker-runtime/package.json must depend on an exact sharp version such as 0.34.5, got '${sharpVersion ?? ''}' (set it in .projenrc.ts)`);
   }
   return args;
 }
@@ -77,7 +86,8 @@ function mib(bytes) {
 function inputHash(sharpVersion, esbuildVersion) {
   const h = createHash('sha256');
   h.update(JSON.stringify({ sharpVersion, esbuildVersion, NODE_TARGET, PLATFORM }));
-  const files = [...listFiles(SRC_DIR), fileURLToPath(import.meta.url), path.join(REPO_ROOT, 'package-lock.json')];
+  const lib = listFiles(LIB_DIR).filter((f) => f.endsWith('.js'));
+  const files = [...lib, ...listFiles(SCRIPTS_DIR), path.join(RUNTIME_DIR, 'package.json'), path.join(REPO_ROOT, 'package-lock.json')];
   for (const f of files) {
     if (!fs.existsSync(f)) continue;
     h.update(path.relative(REPO_ROOT, f));
@@ -141,8 +151,8 @@ function commandModules(missing) {
     name: 'spot-worker-commands',
     setup(build) {
       build.onResolve({ filter: COMMAND_MODULE }, (args) => {
-        if (path.basename(args.importer) !== 'main.ts') return undefined;
-        const file = path.join(args.resolveDir, `${args.path}.ts`);
+        if (path.basename(args.importer) !== 'main.js') return undefined;
+        const file = path.join(args.resolveDir, `${args.path}.js`);
         if (fs.existsSync(file)) return undefined;
         missing.push(args.path);
         return { path: args.path, namespace: 'missing-command' };
@@ -151,7 +161,7 @@ function commandModules(missing) {
         const name = COMMAND_MODULE.exec(args.path)[1];
         return {
           loader: 'js',
-          contents: `throw new Error(${JSON.stringify(`command '${name}' is not part of this bundle (no ${args.path}.ts when it was built)`)});`,
+          contents: `throw new Error(${JSON.stringify(`command '${name}' is not part of this bundle (no ${args.path}.js when it was built)`)});`,
         };
       });
     },
@@ -170,7 +180,7 @@ main(process.argv.slice(2)).then(
 async function bundleCli(esbuild, outFile) {
   const missing = [];
   const result = await esbuild.build({
-    stdin: { contents: ENTRY, resolveDir: SRC_DIR, sourcefile: 'bundle-entry.js', loader: 'js' },
+    stdin: { contents: ENTRY, resolveDir: LIB_DIR, sourcefile: 'bundle-entry.js', loader: 'js' },
     outfile: outFile,
     bundle: true,
     platform: 'node',
@@ -187,9 +197,11 @@ async function bundleCli(esbuild, outFile) {
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
     plugins: [commandModules(missing)],
+    metafile: true,
   });
   if (result.errors.length) fail('esbuild failed');
-  for (const m of missing) log(`WARNING: ${m}.ts does not exist yet; that command fails with a clear error in this bundle`);
+  for (const m of missing) log(`WARNING: ${m}.js does not exist yet; that command fails with a clear error in this bundle`);
+  return result.metafile;
 }
 
 function copyModules(from, to) {
@@ -215,6 +227,7 @@ function printSizes(out) {
 
 async function mainBuild() {
   const args = parseArgs(process.argv.slice(2));
+  buildLib();
   const require = createRequire(path.join(REPO_ROOT, 'package.json'));
   const esbuild = require('esbuild');
   const hash = inputHash(args.sharpVersion, esbuild.version);
@@ -222,6 +235,7 @@ async function mainBuild() {
   const upToDate = !args.force
     && fs.existsSync(path.join(args.out, 'spot-worker.js'))
     && fs.existsSync(path.join(args.out, 'node_modules', 'sharp', 'package.json'))
+    && fs.existsSync(path.join(args.out, 'THIRD-PARTY-NOTICES.md'))
     && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8').trim() === hash;
   if (upToDate) {
     log(`${path.relative(REPO_ROOT, args.out)} is up to date (inputs unchanged)`);
@@ -235,8 +249,11 @@ async function mainBuild() {
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });
   try {
-    await bundleCli(esbuild, path.join(staging, 'spot-worker.js'));
+    const metafile = await bundleCli(esbuild, path.join(staging, 'spot-worker.js'));
     copyModules(sharpModules, path.join(staging, 'node_modules'));
+    const packages = [...bundledPackageDirs(metafile, process.cwd()), ...installedPackageDirs(path.join(staging, 'node_modules'))];
+    const n = writeNotices(path.join(staging, 'THIRD-PARTY-NOTICES.md'), packages, RUNTIME_PACKAGE.name);
+    log(`THIRD-PARTY-NOTICES.md: ${n} packages`);
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
     fail(e && e.message ? e.message : String(e));

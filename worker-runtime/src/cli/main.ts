@@ -2,6 +2,8 @@
  * Entry point of the `spot-worker` CLI. Each command lives in its own module
  * (`<name>-command.ts`) exporting `run(argv): Promise<number>` (the exit code) and `usage`.
  */
+import { VERSION } from './version';
+
 interface CommandModule {
   readonly usage: string;
   run(argv: string[]): Promise<number>;
@@ -23,6 +25,10 @@ function load(name: string): CommandModule {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     const lines = Object.keys(COMMANDS).map((c) => {
       try { return load(c).usage; } catch { return `  spot-worker ${c}`; }
