@@ -79,14 +79,6 @@ describe('bad JPEGs', () => {
     expect((await failure(Buffer.from([0xff, 0xd8, 0xff, 0xd9]))).kind).toBe('corrupt');
   });
 
-  test('a JPEG coding process PDF cannot carry (lossless, SOF3)', async () => {
-    const sof = rocket.indexOf(Buffer.from([0xff, 0xc0]));
-    const lossless = Buffer.from(rocket);
-    lossless[sof + 1] = 0xc3;
-    const err = await failure(lossless);
-    expect(err.kind).toBe('unsupported-format');
-    expect(err.message).toMatch(/0xC3/);
-  });
 });
 
 describe('decode validation (corruption only a decoder can see)', () => {

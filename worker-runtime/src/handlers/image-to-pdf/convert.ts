@@ -1,6 +1,7 @@
 /**
  * The conversion itself, independent of where the bytes come from: limits, format detection by
- * content, the JPEG path (bytes kept) or the sharp path (lossless pixels), then the PDF.
+ * content, the JPEG path (bytes kept, or decoded when DCTDecode cannot carry them) or the sharp
+ * path (lossless pixels), then the PDF.
  */
 import { validateByDecoding } from './decode-validation';
 import { describeStart, detectFormat } from './detect-format';
@@ -42,8 +43,10 @@ export async function convertImageToPdfParts(
   }
   let pages: PdfPage[];
   if (detected.format === 'jpeg') {
-    pages = [jpegPage(bytes, opts)];
-    if (opts.validateDecode) await validateByDecoding(bytes, opts.maxPixels);
+    const { page, embedded } = await jpegPage(bytes, opts);
+    pages = [page];
+    // A decoded JPEG was already decoded (strictly, with validateDecode).
+    if (opts.validateDecode && embedded) await validateByDecoding(bytes, opts.maxPixels);
   } else {
     pages = await sharpPages(bytes, detected.format, opts);
   }

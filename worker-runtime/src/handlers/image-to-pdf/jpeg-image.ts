@@ -1,10 +1,13 @@
 /**
- * A JPEG as one PDF page: its bytes become a DCTDecode image as they are; the headers decide
- * the colour space, the Decode array, the page size and the orientation.
+ * A JPEG as one PDF page: its bytes become a DCTDecode image as they are (or, for coding processes
+ * DCTDecode cannot carry, its decoded samples); the headers decide the colour space, the Decode
+ * array, the page size and the orientation.
  */
 import { readExif } from './exif';
 import { fail } from './failures';
 import { assembleIccProfile, matchingProfile } from './icc';
+import { codingProcess, embeddableAsDct } from './jpeg-coding';
+import { decodedJpegImage } from './jpeg-decoded';
 import { parseJpeg } from './jpeg-markers';
 import { dpiFromJfif, pageGeometry, usableDpi } from './page-geometry';
 import { PdfPage } from './pdf-writer';
@@ -12,17 +15,17 @@ import { PdfPage } from './pdf-writer';
 export interface JpegPageOptions {
   readonly maxPixels: number;
   readonly defaultDpi: number;
+  readonly validateDecode: boolean;
 }
 
-/** SOF types a PDF DCTDecode filter reads: baseline, extended sequential and progressive Huffman. */
-const SUPPORTED_FRAMES = new Set([0xc0, 0xc1, 0xc2]);
+/** The page, and whether its image is the JPEG's own bytes (else decoded samples). */
+export interface JpegPage {
+  readonly page: PdfPage;
+  readonly embedded: boolean;
+}
 
-export function jpegPage(bytes: Uint8Array, options: JpegPageOptions): PdfPage {
+export async function jpegPage(bytes: Uint8Array, options: JpegPageOptions): Promise<JpegPage> {
   const jpeg = parseJpeg(bytes);
-  if (!SUPPORTED_FRAMES.has(jpeg.frameType)) {
-    fail('unsupported-format', `JPEG coding process 0x${jpeg.frameType.toString(16).toUpperCase()} (lossless, hierarchical or arithmetic-coded) cannot be embedded in a PDF`);
-  }
-  if (jpeg.bitsPerComponent !== 8) fail('unsupported-format', `${jpeg.bitsPerComponent}-bit JPEG cannot be embedded in a PDF (8-bit only)`);
   if (jpeg.components !== 1 && jpeg.components !== 3 && jpeg.components !== 4) {
     fail('unsupported-format', `JPEG with ${jpeg.components} colour components is not supported (1, 3 or 4)`);
   }
@@ -35,22 +38,26 @@ export function jpegPage(bytes: Uint8Array, options: JpegPageOptions): PdfPage {
 
   const exif = jpeg.exif ? readExif(bytes, jpeg.exif) : {};
   const dpi = dpiFromJfif(jpeg.jfifDensity) ?? usableDpi(exif.dpi) ?? { x: options.defaultDpi, y: options.defaultDpi };
+  const geometry = pageGeometry(jpeg.width, jpeg.height, dpi, exif.orientation ?? 1);
   const components = jpeg.components as 1 | 3 | 4;
   const profile = matchingProfile(assembleIccProfile(bytes, jpeg.iccChunks), components);
+
+  if (!embeddableAsDct(jpeg.frameType, jpeg.bitsPerComponent)) {
+    const image = await decodedJpegImage(bytes, jpeg, codingProcess(jpeg.frameType), profile,
+      { maxPixels: options.maxPixels, strict: options.validateDecode });
+    return { page: { image, geometry }, embedded: false };
+  }
   // Photoshop writes Adobe-marked CMYK JPEGs inverted; without that marker CMYK is taken as is.
   const inverted = components === 4 && jpeg.adobeTransform !== undefined;
-
-  return {
-    image: {
-      data: bytes,
-      filter: 'DCTDecode',
-      width: jpeg.width,
-      height: jpeg.height,
-      bitsPerComponent: 8,
-      components,
-      iccProfile: profile,
-      decode: inverted ? [1, 0, 1, 0, 1, 0, 1, 0] : undefined,
-    },
-    geometry: pageGeometry(jpeg.width, jpeg.height, dpi, exif.orientation ?? 1),
+  const image = {
+    data: bytes,
+    filter: 'DCTDecode' as const,
+    width: jpeg.width,
+    height: jpeg.height,
+    bitsPerComponent: 8,
+    components,
+    iccProfile: profile,
+    decode: inverted ? [1, 0, 1, 0, 1, 0, 1, 0] : undefined,
   };
+  return { page: { image, geometry }, embedded: true };
 }

@@ -5,6 +5,7 @@
  * which is enough to see a missing end-of-image marker or a marker that cannot be there.
  */
 import { fail } from './failures';
+import { codingProcess } from './jpeg-coding';
 
 /** A byte range [start, end) of the input. */
 export interface ByteRange {
@@ -39,6 +40,11 @@ export interface JpegStructure {
 const SOI = 0xd8;
 const EOI = 0xd9;
 const SOS = 0xda;
+const DHP = 0xde;
+
+function hierarchical(what: string): never {
+  fail('unsupported-format', `${what}: a hierarchical JPEG cannot be decoded (libjpeg-turbo does not implement the hierarchical process) nor embedded in a PDF`);
+}
 
 function isSof(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
@@ -116,7 +122,9 @@ export function parseJpeg(bytes: Uint8Array): JpegStructure {
         : `JPEG file is truncated: it ends inside a ${hex(marker)} segment after ${len} bytes`);
     }
 
+    if (marker === DHP) hierarchical(`JPEG with a DHP marker at offset ${pos - 2}`);
     if (isSof(marker)) {
+      if (codingProcess(marker).hierarchical) hierarchical(`JPEG coding process ${codingProcess(marker).name}`);
       if (frame) fail('corrupt', `JPEG structure is broken: a second frame header at offset ${pos - 2}`);
       if (segLength < 8) fail('corrupt', `JPEG frame header at offset ${pos - 2} is too short`);
       frame = {

@@ -83,7 +83,8 @@ function outputSpace(meta: sharp.Metadata, sixteen: boolean): string {
   return sixteen ? 'rgb16' : 'srgb';
 }
 
-async function toPdfImage(data: Buffer, info: sharp.OutputInfo, bits: 8 | 16, sourceHasAlpha: boolean,
+/** Raw decoded samples (sharp's layout) as a lossless Flate image, alpha split off into a soft mask. */
+export async function toPdfImage(data: Buffer, info: sharp.OutputInfo, bits: 8 | 16, sourceHasAlpha: boolean,
   icc: Uint8Array | undefined): Promise<PdfImage> {
   const channels: number = info.channels;
   // 2 = grey+alpha, 4 = RGBA or CMYK (the source says which), 5 = CMYK+alpha.
