@@ -1,37 +1,5 @@
-/* eslint-disable no-bitwise */
 /**
- * A small seeded random number generator (mulberry32), so that every simulation run with the
- * same seed replays exactly: benchmark tables must not change between two runs of the same code.
+ * The simulator's seeded random numbers: the runtime's one RNG (mulberry32), so every run with
+ * the same seed replays exactly and local mode's chaos draws from the same generator.
  */
-export class SeededRandom {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Exponentially distributed with the given mean. */
-  exponential(mean: number): number {
-    return -mean * Math.log(1 - this.next());
-  }
-
-  /** Log-normal with the given mean and coefficient of variation (stddev ÷ mean). */
-  logNormal(mean: number, cv: number): number {
-    const sigma2 = Math.log(1 + cv * cv);
-    const mu = Math.log(mean) - sigma2 / 2;
-    // Box-Muller; 1 - u keeps log() away from 0.
-    const u1 = 1 - this.next();
-    const u2 = this.next();
-    const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-    return Math.exp(mu + Math.sqrt(sigma2) * z);
-  }
-}
+export { SeededRandom } from '../../worker-runtime/src/util/seeded-random';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { FileQueue } from '../../worker-runtime/src/adapters/local/file-queue';
-import { seededRandom } from '../../worker-runtime/src/local-fleet/local-run';
+import { seededRandom } from '../../worker-runtime/src/util/seeded-random';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TSX = ['--import', 'tsx'];

@@ -11,7 +11,7 @@ import { loadRunConfig } from '../../../worker-runtime/src/core/config';
 import { createJsonLogger, silentLogger } from '../../../worker-runtime/src/core/logger';
 import type { InterruptionNotice, InterruptionSource, ReceiveOptions, WorkQueue } from '../../../worker-runtime/src/core/ports';
 import { Worker } from '../../../worker-runtime/src/core/worker';
-import type { Handler } from '../../../worker-runtime/src/handlers/handler';
+import type { Handler } from '../../../worker-runtime/src/core/handler';
 import { describeWithPeers, RunningPeer, startMoto } from '../../support/peers';
 
 jest.setTimeout(90_000);

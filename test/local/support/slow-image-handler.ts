@@ -3,7 +3,7 @@
  * end-to-end test (SIGKILLs, Spot notices) lands while jobs are running. Loaded by the local
  * workers through `--handler-module`, like any user's handler.
  */
-import type { Handler } from '../../../worker-runtime/src/handlers/handler';
+import type { Handler } from '../../../worker-runtime/src/core/handler';
 import { imageToPdfHandler } from '../../../worker-runtime/src/handlers/image-to-pdf';
 
 const DELAY_MS = Number(process.env.SLOW_HANDLER_DELAY_MS ?? 400);

@@ -8,9 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LocalBucket } from '../../../worker-runtime/src/adapters/local/local-bucket';
-import { writeParts } from '../../../worker-runtime/src/core/gather-write';
-import { outputFromParts, outputParts } from '../../../worker-runtime/src/handlers/handler';
+import { outputFromParts, outputParts } from '../../../worker-runtime/src/core/handler';
 import { convertImageToPdf, imageToPdfHandler } from '../../../worker-runtime/src/handlers/image-to-pdf';
+import { writeParts } from '../../../worker-runtime/src/util/gather-write';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'images');
 

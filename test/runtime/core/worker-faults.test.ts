@@ -16,7 +16,7 @@ import { AutoScalingInstanceControl } from '../../../worker-runtime/src/adapters
 import { S3ObjectStore } from '../../../worker-runtime/src/adapters/aws/s3-object-store';
 import { SqsWorkQueue } from '../../../worker-runtime/src/adapters/aws/sqs-work-queue';
 import { Worker } from '../../../worker-runtime/src/core/worker';
-import type { Handler } from '../../../worker-runtime/src/handlers/handler';
+import type { Handler } from '../../../worker-runtime/src/core/handler';
 
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs';
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs-dlq';

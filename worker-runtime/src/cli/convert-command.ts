@@ -12,8 +12,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { isPermanent } from '../core/errors';
-import { writeParts } from '../core/gather-write';
 import { convertImageToPdfParts, PdfParts, resolveOptions, ResolvedImageToPdfOptions } from '../handlers/image-to-pdf';
+import { writeParts } from '../util/gather-write';
+import { walkFiles } from '../util/walk-files';
 
 export const usage = '  spot-worker convert <files or folders...> --out <dir> [--validate-decode] [--max-bytes N] [--max-pixels N]\n'
   + '                      [--default-dpi N] [--concurrency N]   convert images to PDFs locally (folders are walked recursively)';
@@ -72,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     failures.push(file);
     process.stderr.write(`FAILED ${file}: ${reason}\n`);
   };
-  const jobs = planJobs(positionals, outDir, reportFailure);
+  const jobs = await planJobs(positionals, outDir, reportFailure);
 
   let converted = 0;
   let next = 0;
@@ -132,35 +133,9 @@ async function convertOne(job: Job, options: ResolvedImageToPdfOptions): Promise
  * Expands the arguments into (input, output) pairs. Outputs mirror each input's path relative
  * to the common parent of all arguments: the mapping is injective, so no two inputs share an output.
  */
-export function planJobs(args: readonly string[], outDir: string, onError: (file: string, reason: string) => void): Job[] {
+export async function planJobs(args: readonly string[], outDir: string, onError: (file: string, reason: string) => void): Promise<Job[]> {
   const files: string[] = [];
   const roots: string[] = [];
-  const seenDirs = new Set<string>();
-  const walk = (dir: string): void => {
-    const real = fs.realpathSync(dir);
-    if (seenDirs.has(real) || real === outDir) return; // symlink loops; never re-read our own outputs
-    seenDirs.add(real);
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (err) {
-      onError(dir, `cannot list folder: ${(err as Error).message}`);
-      return;
-    }
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(full);
-      } catch (err) {
-        onError(full, `cannot read: ${(err as Error).message}`);
-        continue;
-      }
-      if (stat.isDirectory()) walk(full);
-      else if (stat.isFile()) files.push(full);
-    }
-  };
   for (const arg of args) {
     const full = path.resolve(arg);
     let stat: fs.Stats;
@@ -172,7 +147,13 @@ export function planJobs(args: readonly string[], outDir: string, onError: (file
     }
     if (stat.isDirectory()) {
       roots.push(full);
-      walk(full);
+      // Hidden entries skipped; never re-read our own outputs.
+      const found = await walkFiles(full, {
+        skipHidden: true,
+        skipDirs: [realOrSelf(outDir)],
+        onError: (p, err, what) => onError(p, `${what === 'list' ? 'cannot list folder' : 'cannot read'}: ${err.message}`),
+      });
+      files.push(...found.map((f) => f.path));
     } else {
       roots.push(path.dirname(full));
       files.push(full);
@@ -181,6 +162,15 @@ export function planJobs(args: readonly string[], outDir: string, onError: (file
   const base = commonParent(roots);
   const unique = [...new Set(files)];
   return unique.map((input) => ({ input, output: path.join(outDir, `${path.relative(base, input)}.pdf`) }));
+}
+
+/** The real path of a folder that may not exist yet. */
+function realOrSelf(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
 
 function commonParent(dirs: readonly string[]): string {

@@ -4,10 +4,10 @@
  * so the rule "delete only when every record's output is written" lives in one place.
  */
 import { isPermanent, PermanentError } from './errors';
+import { Handler, outputParts } from './handler';
 import type { KeyMapper } from './key-mapping';
 import type { DeadLetterReason, ObjectStore, QueueMessage } from './ports';
 import { ObjectCreatedRecord, parseS3Event } from './s3-event';
-import { Handler, outputParts } from '../handlers/handler';
 
 export interface RecordResult {
   readonly bucket: string;
@@ -35,8 +35,6 @@ export interface JobDeps {
   readonly outputBucket?: string;
   /** Inputs larger than this (per the event or the download) fail permanently without conversion. */
   readonly maxInputBytes?: number;
-  /** Called after each record, for logs and metrics. */
-  readonly onRecord?: (result: RecordResult) => void;
 }
 
 /** Header-safe ASCII for S3 user metadata (keys may hold any Unicode). */
@@ -122,7 +120,6 @@ export async function runJob(message: QueueMessage, deps: JobDeps, signal: Abort
   for (const rec of event.records) {
     const r = await processRecord(rec, deps, signal);
     results.push(r);
-    deps.onRecord?.(r);
     if (r.status === 'transient-failure') {
       return { action: 'retry', error: new Error(`${r.kind}: ${r.reason}`), records: results };
     }

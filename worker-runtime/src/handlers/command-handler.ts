@@ -9,8 +9,8 @@ import { spawn } from 'child_process';
 import * as fs from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
-import type { Handler, HandlerContext, HandlerInput, HandlerOutput } from './handler';
 import { PermanentError, TransientError } from '../core/errors';
+import type { Handler, HandlerContext, HandlerInput, HandlerOutput } from '../core/handler';
 
 /** sysexits.h EX_DATAERR: "the input data was incorrect in some way". */
 export const PERMANENT_EXIT_CODE = 65;

@@ -1,9 +1,9 @@
 /** Picks the handler named by `SPOT_WORKER_HANDLER` and builds it from the configuration. */
 import { createCommandHandler } from './command-handler';
-import type { Handler } from './handler';
 import { loadModuleHandler } from './module-handler';
 import type { RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
+import type { Handler } from '../core/handler';
 
 type HandlerConfig = Pick<RunConfig, 'handler' | 'handlerModule' | 'handlerCommand' | 'commandOutputExtension'
 | 'commandContentType' | 'commandTimeoutSeconds' | 'maxImageBytes' | 'maxImagePixels' | 'validateDecode'>;

@@ -3,8 +3,8 @@
  * `Handler` as its default export or as `handler`; a bare function is accepted as `handle`.
  */
 import * as path from 'path';
-import type { Handler, HandlerContext, HandlerInput, HandlerOutput } from './handler';
 import { ConfigError } from '../core/errors';
+import type { Handler, HandlerContext, HandlerInput, HandlerOutput } from '../core/handler';
 
 type HandleFn = (input: HandlerInput, context: HandlerContext) => Promise<HandlerOutput>;
 

@@ -9,6 +9,7 @@ import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { InterruptMessage, WorkerEvent } from '../adapters/local/ipc-messages';
+import { sleep } from '../util/sleep';
 
 export type WorkerState = 'in-service' | 'terminating' | 'exited';
 export type TerminationCause = 'spot-interruption' | 'scale-in' | 'shutdown' | 'killed';
@@ -143,9 +144,9 @@ export class LocalFleet extends EventEmitter<FleetEvents> {
       w.child.kill('SIGTERM');
     }
     const deadline = Date.now() + graceMs;
-    while (this.live().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (this.live().length > 0 && Date.now() < deadline) await sleep(50);
     for (const w of this.live()) w.child.kill('SIGKILL');
-    while (this.live().length > 0) await new Promise((r) => setTimeout(r, 20));
+    while (this.live().length > 0) await sleep(20);
   }
 
   private notify(worker: FleetWorker, message: InterruptMessage, cause: TerminationCause): void {

@@ -3,7 +3,7 @@
  * or command (the handler author's inner loop), built by the same loader as `spot-worker run`.
  */
 import type { LocalWorkerConfig } from './worker-config';
-import type { Handler } from '../handlers/handler';
+import type { Handler } from '../core/handler';
 import { imageToPdfHandler } from '../handlers/image-to-pdf';
 import { loadHandler } from '../handlers/load-handler';
 

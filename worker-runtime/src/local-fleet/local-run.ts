@@ -15,6 +15,9 @@ import { LOCAL_CONFIG_ENV, LocalWorkerConfig, runLayout } from './worker-config'
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
 import { DEFAULT_SUFFIXES, LocalBucket } from '../adapters/local/local-bucket';
 import { decodeS3Key } from '../core/s3-event';
+import { seededRandom } from '../util/seeded-random';
+import { sleep } from '../util/sleep';
+import { walkFiles } from '../util/walk-files';
 
 export interface LocalRunOptions {
   /** Folder of images to upload; with `watch`, also watched for new files. */
@@ -69,15 +72,6 @@ const INPUT_PREFIX = 'uploads/';
 const OUTPUT_PREFIX = 'processed/';
 const MARKER = '.spot-worker-local-run';
 
-/** Small seeded PRNG (Park–Miller): reproducible chaos. */
-export function seededRandom(seed: number): () => number {
-  let state = (Math.floor(Math.abs(seed)) % 2147483646) + 1;
-  return () => {
-    state = (state * 48271) % 2147483647;
-    return (state - 1) / 2147483646;
-  };
-}
-
 /** The output of an input key: `<output prefix><key relative to input prefix><extension>`. */
 function hasOutput(outputs: ReadonlySet<string>, inputKey: string): boolean {
   const stem = OUTPUT_PREFIX + inputKey.slice(INPUT_PREFIX.length);
@@ -86,10 +80,6 @@ function hasOutput(outputs: ReadonlySet<string>, inputKey: string): boolean {
     if (o.startsWith(stem) && /^\.[A-Za-z0-9_-]{1,16}$/.test(o.slice(stem.length))) return true;
   }
   return false;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Refuses to write into a folder that is not empty and not a previous local run; clears a previous run. */
@@ -108,34 +98,6 @@ async function prepareOut(out: string): Promise<void> {
   }
   await fsp.mkdir(out, { recursive: true });
   await fsp.writeFile(path.join(out, MARKER), 'created by spot-worker local; the folder is cleared on the next run\n');
-}
-
-/** Files under a folder, relative, '/'-separated, sorted. */
-async function walk(root: string): Promise<Array<{ rel: string; size: number; mtimeMs: number }>> {
-  const out: Array<{ rel: string; size: number; mtimeMs: number }> = [];
-  const visit = async (dir: string, rel: string): Promise<void> => {
-    let entries: import('fs').Dirent[];
-    try {
-      entries = await fsp.readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) {await visit(full, r);} else if (e.isFile()) {
-        try {
-          const st = await fsp.stat(full);
-          out.push({ rel: r, size: st.size, mtimeMs: st.mtimeMs });
-        } catch {
-          // Vanished between listing and stat.
-        }
-      }
-    }
-  };
-  await visit(root, '');
-  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
@@ -219,7 +181,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const seen = new Map<string, string>();
   const feed = async (): Promise<void> => {
     if (!imagesDir) return;
-    for (const f of await walk(imagesDir)) {
+    for (const f of await walkFiles(imagesDir, { skipHidden: true })) {
       const sig = `${f.size}:${f.mtimeMs}`;
       if (seen.get(f.rel) === sig) continue;
       if (options.watch && seen.get(`pending:${f.rel}`) !== sig) {
@@ -233,7 +195,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         if (!skipped.includes(f.rel)) skipped.push(f.rel);
         continue;
       }
-      const body = await fsp.readFile(path.join(imagesDir, ...f.rel.split('/')));
+      const body = await fsp.readFile(f.path);
       await bucket.putObject(BUCKET, key, body, { contentType: 'image/jpeg', metadata: {} });
       fed.add(key);
     }

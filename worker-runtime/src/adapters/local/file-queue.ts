@@ -19,6 +19,7 @@ import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import type { DeadLetterReason, DeleteEntry, DeleteResult, QueueMessage, ReceiveOptions, WorkQueue } from '../../core/ports';
+import { sleep } from '../../util/sleep';
 
 /** SQS's limits, enforced so local mode fails where SQS would. */
 export const MAX_VISIBILITY_SECONDS = 43_200;
@@ -89,19 +90,6 @@ export class QueueError extends Error {
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 let sequence = 0;

@@ -9,8 +9,9 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { objectCreatedNotification } from './s3-notification';
 import { ObjectGoneError } from '../../core/errors';
-import { writeParts } from '../../core/gather-write';
 import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports';
+import { writeParts } from '../../util/gather-write';
+import { walkFiles } from '../../util/walk-files';
 
 /** Where events go: the work queue (only `send` is needed). */
 export interface EventTarget {
@@ -158,22 +159,7 @@ export class LocalBucket implements ObjectStore {
 
   /** Keys under a prefix, sorted. */
   async list(prefix = ''): Promise<string[]> {
-    const out: string[] = [];
-    const walk = async (dir: string, rel: string): Promise<void> => {
-      let entries: import('fs').Dirent[];
-      try {
-        entries = await fsp.readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        const key = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) await walk(path.join(dir, e.name), key);
-        else if (e.isFile() && key.startsWith(prefix)) out.push(key);
-      }
-    };
-    await walk(this.root, '');
-    return out.sort();
+    return (await walkFiles(this.root)).map((f) => f.rel).filter((key) => key.startsWith(prefix));
   }
 
   private metaPathOf(key: string): string {

@@ -1,9 +1,9 @@
 /**
  * The default handler: image → PDF, lossless and faithful. See docs/handler-image-to-pdf.md.
  */
-import { Handler, HandlerContext, HandlerInput, HandlerOutput, outputFromParts } from '../handler';
 import { convertImageToPdfParts } from './convert';
 import { ImageToPdfOptions, resolveOptions } from './options';
+import { Handler, HandlerContext, HandlerInput, HandlerOutput, outputFromParts } from '../../core/handler';
 
 export { convertImageToPdf, convertImageToPdfParts } from './convert';
 export { PdfParts } from './pdf-serializer';
