@@ -8,10 +8,10 @@ import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createGroup, createWorld, head, isProtected, queueCounts, upload, waitUntil, World } from './moto-world';
 import { AwsAdapters, createAwsAdapters } from '../../../worker-runtime/src/adapters/aws/aws-adapters';
 import { loadRunConfig } from '../../../worker-runtime/src/core/config';
+import type { Handler } from '../../../worker-runtime/src/core/handler';
 import { createJsonLogger, silentLogger } from '../../../worker-runtime/src/core/logger';
 import type { InterruptionNotice, InterruptionSource, ReceiveOptions, WorkQueue } from '../../../worker-runtime/src/core/ports';
 import { Worker } from '../../../worker-runtime/src/core/worker';
-import type { Handler } from '../../../worker-runtime/src/core/handler';
 import { describeWithPeers, RunningPeer, startMoto } from '../../support/peers';
 
 jest.setTimeout(90_000);

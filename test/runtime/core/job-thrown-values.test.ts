@@ -7,9 +7,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LocalBucket } from '../../../worker-runtime/src/adapters/local/local-bucket';
+import type { Handler } from '../../../worker-runtime/src/core/handler';
 import { runJob } from '../../../worker-runtime/src/core/job';
 import { KeyMapper } from '../../../worker-runtime/src/core/key-mapping';
-import type { Handler } from '../../../worker-runtime/src/core/handler';
 
 function event(key: string): string {
   return JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'bkt' }, object: { key } } }] });

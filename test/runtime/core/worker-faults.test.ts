@@ -15,8 +15,8 @@ import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { AutoScalingInstanceControl } from '../../../worker-runtime/src/adapters/aws/auto-scaling-instance-control';
 import { S3ObjectStore } from '../../../worker-runtime/src/adapters/aws/s3-object-store';
 import { SqsWorkQueue } from '../../../worker-runtime/src/adapters/aws/sqs-work-queue';
-import { Worker } from '../../../worker-runtime/src/core/worker';
 import type { Handler } from '../../../worker-runtime/src/core/handler';
+import { Worker } from '../../../worker-runtime/src/core/worker';
 
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs';
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs-dlq';

@@ -10,9 +10,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { FileQueue } from '../../../worker-runtime/src/adapters/local/file-queue';
 import { LocalBucket } from '../../../worker-runtime/src/adapters/local/local-bucket';
+import type { Handler } from '../../../worker-runtime/src/core/handler';
 import type { DeleteEntry, DeleteResult, QueueMessage, ReceiveOptions, WorkQueue } from '../../../worker-runtime/src/core/ports';
 import { Worker, WorkerOptions } from '../../../worker-runtime/src/core/worker';
-import type { Handler } from '../../../worker-runtime/src/core/handler';
 
 type Call =
   | { op: 'receive'; maxMessages: number; got: number; heldBefore: number }
