@@ -29,8 +29,11 @@ export const BACKLOG_PER_INSTANCE_EXPRESSION =
 /** 1 when the group wants no instance but a message is waiting, else 0. */
 export const WAKE_EXPRESSION = 'IF(FILL(desired, 0) < 1 AND FILL(visible, 0) > 0, 1, 0)';
 
-/** All messages the fleet still owes: waiting plus in flight. */
-export const BACKLOG_EXPRESSION = 'FILL(visible, 0) + FILL(inflight, 0)';
+/**
+ * All messages the fleet still owes: waiting plus in flight. No FILL: a minute without queue
+ * metrics yields no datapoint (not a 0), so a metrics gap can never look like an empty queue.
+ */
+export const BACKLOG_EXPRESSION = 'visible + inflight';
 
 /**
  * Scales a worker group with the backlog, from and to zero. Three parts, because no single
@@ -42,8 +45,10 @@ export const BACKLOG_EXPRESSION = 'FILL(visible, 0) + FILL(inflight, 0)';
  * 2. Wake: a step policy (+1) on an alarm that fires when the desired capacity is 0 and a message
  *    is visible. Conditioned on "desired is 0" so it never fights target tracking.
  * 3. Sleep: a step policy (exact capacity 0, clamped to the group's minimum) on an alarm that fires
- *    when nothing was waiting or in flight for `scaleToZeroAfter`. Missing queue metrics count as
- *    empty: SQS stops publishing for queues idle for hours.
+ *    when nothing was waiting or in flight for `scaleToZeroAfter`, measured. Missing queue metrics
+ *    never count as empty (the alarm goes to OK on missing data): a gap must not set a fleet with
+ *    work to zero, and CloudWatch repeats the action every minute while in ALARM. A queue that
+ *    stops publishing (SQS does for queues idle for hours) was already measured empty before.
  *
  * Busy instances survive scale-in through the runtime's scale-in protection.
  */
@@ -159,7 +164,7 @@ export class BacklogScaling extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: idleMinutes,
       datapointsToAlarm: idleMinutes,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.idleAlarm.addAlarmAction(policyAction(this.sleepPolicy));
   }

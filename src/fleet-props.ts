@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { instanceTypeMismatch } from './instance-type-requirements';
 import { WorkerHandler } from './worker-handler';
 
 /**
@@ -53,6 +54,13 @@ export interface QueueDrivenSpotWorkerFleetProps {
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
 
+  /**
+   * Keep every version of the new bucket's objects (an opt-in: each re-upload and each re-processed
+   * output then stays billed until you delete the old versions). Ignored when you bring your own bucket.
+   * @default false
+   */
+  readonly bucketVersioning?: boolean;
+
   // ---- SQS ----
 
   /**
@@ -71,6 +79,15 @@ export interface QueueDrivenSpotWorkerFleetProps {
    * @default - a new SSE-SQS, TLS-only queue retaining messages for 14 days
    */
   readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * Set when your queue's KMS key is imported (its policy cannot be changed here) and you have
+   * added to that key's policy a statement allowing `s3.amazonaws.com` `kms:GenerateDataKey` and
+   * `kms:Decrypt` for your bucket: S3 needs both to deliver the notification. Without it an
+   * imported key is rejected at synth, since the notification would fail at deploy.
+   * @default false
+   */
+  readonly importedQueueKeyAllowsS3?: boolean;
 
   /**
    * Receives of a message before SQS moves it to the dead-letter queue. Spot interruptions
@@ -354,12 +371,57 @@ export interface ResolvedFleetProps {
 export const DEFAULT_INPUT_SUFFIXES = ['.jpg', '.jpeg', '.JPG', '.JPEG'];
 export const DEAD_LETTER_RETENTION = Duration.days(14);
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+/** CloudWatch: evaluation periods × period may not exceed one day for periods under an hour. */
+const MAX_ALARM_EVALUATION_SECONDS = 24 * 60 * 60;
+
+/** Pairs [longer, shorter] where `longer` ends with `shorter`: S3 treats them as overlapping filters. */
+export function overlappingSuffixes(suffixes: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const unique = [...new Set(suffixes)].filter((s) => s !== '');
+  for (const a of unique) {
+    for (const b of unique) {
+      if (a !== b && a.endsWith(b)) out.push([a, b]);
+    }
+  }
+  return out;
+}
+
+const NUMBER_PROPS = [
+  'maxReceiveCount', 'minCapacity', 'maxCapacity', 'onDemandBaseCapacity', 'onDemandPercentageAboveBaseCapacity',
+  'minVcpus', 'maxVcpus', 'minMemoryMiB', 'maxMemoryMiB', 'rootVolumeSizeGiB', 'concurrency',
+] as const;
+const DURATION_PROPS = [
+  'queueRetentionPeriod', 'visibilityTimeout', 'expectedProcessingTime', 'acceptableLatency', 'instanceWarmup',
+  'scaleToZeroAfter', 'drainTimeout', 'idleGracePeriod',
+] as const;
+
+/**
+ * The construct computes with these values at synth time (targets, alarm periods, overlap checks);
+ * a token would turn into a meaningless number such as -1.888e+289, so it is rejected by name.
+ */
+function rejectTokens(props: QueueDrivenSpotWorkerFleetProps): void {
+  const errors: string[] = [];
+  for (const name of NUMBER_PROPS) {
+    const v = props[name];
+    if (v !== undefined && Token.isUnresolved(v)) {
+      errors.push(`${name} must be a literal number, not a token (a CloudFormation parameter or reference): the construct computes with it at synth time.`);
+    }
+  }
+  for (const name of DURATION_PROPS) {
+    const v = props[name];
+    if (v !== undefined && v.isUnresolved()) {
+      errors.push(`${name} must be a literal Duration, not a token (a CloudFormation parameter or reference): the construct computes with it at synth time.`);
+    }
+  }
+  if (errors.length > 0) throw new Error(`QueueDrivenSpotWorkerFleet: invalid props:\n- ${errors.join('\n- ')}`);
+}
 
 /**
  * Applies the defaults and rejects inconsistent props with a message that says what to change.
  * Tokens are not allowed in values the construct computes with (prefixes, durations, capacities).
  */
 export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): ResolvedFleetProps {
+  rejectTokens(props);
   const errors: string[] = [];
   const inputPrefix = props.inputPrefix ?? 'uploads/';
   const outputPrefix = props.outputPrefix ?? 'processed/';
@@ -388,6 +450,12 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
   if (inputSuffixes.length === 0) errors.push("inputSuffixes must list at least one suffix, e.g. ['.jpg', '.JPG'].");
   if (inputSuffixes.some((s) => s === '')) errors.push('inputSuffixes must not contain an empty suffix: it would match every key, outputs included.');
   if (new Set(inputSuffixes).size !== inputSuffixes.length) errors.push(`inputSuffixes has duplicates: ${inputSuffixes.join(', ')}.`);
+  for (const [a, b] of overlappingSuffixes(inputSuffixes)) {
+    errors.push(
+      `inputSuffixes '${a}' and '${b}' overlap ('${a}' ends with '${b}'): S3 rejects overlapping suffix filters for the same prefix ` +
+      `and event. Keep only '${b}' (it matches both), or make them disjoint, e.g. '.jpg' and '.jpeg'.`,
+    );
+  }
 
   if (props.queue && !props.deadLetterQueue) {
     errors.push('queue is given without deadLetterQueue: pass the dead-letter queue your queue redrives to (the runtime sends permanent failures there).');
@@ -461,6 +529,13 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     errors.push('allowedInstanceTypes and excludedInstanceTypes cannot be combined (EC2 rejects both): keep one of them.');
   }
   if (props.allowedInstanceTypes && props.allowedInstanceTypes.length === 0) errors.push('allowedInstanceTypes is empty: omit it or list at least one type.');
+  const requirements = { minVcpus, maxVcpus, minMemoryMiB, maxMemoryMiB, allowBurstable: props.allowBurstableInstances ?? false };
+  for (const type of props.allowedInstanceTypes ?? []) {
+    const why = instanceTypeMismatch(type, requirements);
+    if (why) {
+      errors.push(`allowedInstanceTypes: ${why}, so EC2 would never launch it. Remove it, or change the requirement props to admit it.`);
+    }
+  }
 
   const rootVolumeSizeGiB = props.rootVolumeSizeGiB ?? 16;
   if (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 8) {
@@ -475,6 +550,12 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
   const scaleToZeroAfter = props.scaleToZeroAfter ?? Duration.minutes(15);
   if (scaleToZeroAfter.toSeconds() < 60 || scaleToZeroAfter.toSeconds() % 60 !== 0) {
     errors.push(`scaleToZeroAfter must be a whole number of minutes, at least 1, got ${scaleToZeroAfter.toHumanString()}.`);
+  }
+  if (scaleToZeroAfter.toSeconds() > MAX_ALARM_EVALUATION_SECONDS) {
+    errors.push(
+      `scaleToZeroAfter is ${scaleToZeroAfter.toHumanString()}: at most 24 hours, because the idle alarm evaluates 1-minute periods ` +
+      'and CloudWatch limits an alarm with periods under an hour to one day of evaluation. Use Duration.hours(24) or less.',
+    );
   }
   const idleGracePeriod = props.idleGracePeriod ?? Duration.seconds(60);
 

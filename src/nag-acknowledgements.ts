@@ -85,15 +85,17 @@ export function acknowledgeNoAccessLogs(bucket: IConstruct): void {
 
 /**
  * aws-cdk-lib delivers S3 notification configurations through a stack-wide custom resource
- * (BucketNotificationsHandler), whose Lambda role uses the AWS managed basic execution policy.
+ * (BucketNotificationsHandler). For an imported bucket its role gets the AWS managed basic
+ * execution policy (the construct's own bucket passes a role without it).
  */
 export function acknowledgeBucketNotificationsHandler(scope: Construct): void {
   const stack = Stack.of(scope);
   for (const child of stack.node.children) {
     if (child.node.id.startsWith('BucketNotificationsHandler')) {
       acknowledgeFinding(child, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'aws-cdk-lib\'s bucket-notifications custom resource (required to attach the notification without a dependency cycle) ' +
-        'writes its logs through the AWS managed AWSLambdaBasicExecutionRole policy; aws-cdk-lib offers no way to replace it.');
+        'The bucket is imported, so aws-cdk-lib creates the notifications handler\'s role with AWSLambdaBasicExecutionRole (logs only). ' +
+        'To avoid it, import the bucket with Bucket.fromBucketAttributes({ notificationsHandlerRole }) and a role of yours made ' +
+        'immutable with withoutPolicyUpdates() that allows s3:PutBucketNotification on the bucket (as the construct does for its own bucket).');
     }
   }
 }

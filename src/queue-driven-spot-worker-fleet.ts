@@ -101,14 +101,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
     const runtimeEnvironment = validateRuntimeEnvironment(props.runtimeEnvironment ?? {});
     const bundleDir = resolveRuntimeBundle(props.runtimeBundlePath);
 
-    this.bucket = props.bucket ?? new s3.Bucket(this, 'Bucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: props.serverAccessLogsBucket,
-      serverAccessLogsPrefix: props.serverAccessLogsBucket ? 'access-logs/' : undefined,
-    });
+    this.bucket = props.bucket ?? this.createBucket(props);
     if (!props.bucket && !props.serverAccessLogsBucket) acknowledgeNoAccessLogs(this.bucket);
 
     this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
@@ -127,11 +120,12 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
     });
 
     // One notification per suffix (S3 filters are case-sensitive and take a single suffix each).
-    const destination = new SourceConditionedQueueDestination(this.queue);
+    const destination = new SourceConditionedQueueDestination(this.queue, props.importedQueueKeyAllowsS3 ?? false);
     for (const suffix of cfg.inputSuffixes) {
       this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, { prefix: cfg.inputPrefix, suffix });
     }
-    acknowledgeBucketNotificationsHandler(this);
+    // Only an imported bucket leaves aws-cdk-lib's handler role (with its managed policy) in place.
+    if (props.bucket) acknowledgeBucketNotificationsHandler(this);
 
     this.vpc = props.vpc ?? this.createIdleFreeVpc();
     const vpcSubnets = props.vpcSubnets ?? (props.vpc ? undefined : { subnetType: ec2.SubnetType.PUBLIC });
@@ -346,6 +340,37 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
   /** Percentage of in-service instance time with at least one job in flight (from `BusyTime`). */
   public metricUtilization(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
     return this.metrics.utilization(options);
+  }
+
+  /**
+   * The construct's own bucket. Its notifications handler (aws-cdk-lib's deploy-time Lambda) gets a
+   * role that may only put this bucket's notification configuration: no AWS managed policy, and no
+   * log permissions (the handler's errors reach the CloudFormation stack events as its reason).
+   */
+  private createBucket(props: QueueDrivenSpotWorkerFleetProps): s3.IBucket {
+    const notificationsRole = new iam.Role(this, 'NotificationsHandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Deploy-time S3 notifications handler: puts the fleet bucket\'s notification configuration, nothing else',
+    });
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: props.bucketVersioning ?? false,
+      // The runtime uploads large outputs in parts; parts of an upload that never completed cost storage until aborted.
+      lifecycleRules: [{ id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsBucket ? 'access-logs/' : undefined,
+      // Immutable for aws-cdk-lib, which would otherwise attach AWSLambdaBasicExecutionRole to it.
+      notificationsHandlerRole: notificationsRole.withoutPolicyUpdates(),
+    });
+    notificationsRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'PutThisBucketsNotificationConfiguration',
+      actions: ['s3:PutBucketNotification'],
+      resources: [bucket.bucketArn],
+    }));
+    return bucket;
   }
 
   /** The default VPC: public subnets only, so an idle fleet costs nothing (see docs/networking.md). */

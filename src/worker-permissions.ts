@@ -87,7 +87,9 @@ export class WorkerPermissions extends Construct {
     // Customer-managed keys of brought-your-own resources.
     props.bucket.encryptionKey?.grantDecrypt(props.role);
     props.bucket.encryptionKey?.grantEncrypt(props.role);
-    props.queue.encryptionMasterKey?.grantDecrypt(props.role);
-    props.deadLetterQueue.encryptionMasterKey?.grantEncrypt(props.role);
+    // SQS developer guide ("Key management"): a consumer needs kms:Decrypt; a producer needs
+    // kms:GenerateDataKey and kms:Decrypt. The worker consumes the queue and produces to the DLQ.
+    props.queue.encryptionMasterKey?.grant(props.role, 'kms:Decrypt');
+    props.deadLetterQueue.encryptionMasterKey?.grant(props.role, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 }

@@ -101,14 +101,16 @@ describe('→ 0: the sleep policy', () => {
       AdjustmentType: 'ExactCapacity',
       StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }],
     });
-    expect(idleAlarm).toMatchObject({ ComparisonOperator: 'LessThanOrEqualToThreshold', Threshold: 0, EvaluationPeriods: 15, DatapointsToAlarm: 15, TreatMissingData: 'breaching' });
+    expect(idleAlarm).toMatchObject({ ComparisonOperator: 'LessThanOrEqualToThreshold', Threshold: 0, EvaluationPeriods: 15, DatapointsToAlarm: 15, TreatMissingData: 'notBreaching' });
   });
 
   test.each<[string, Sample, boolean]>([
     ['nothing waiting, nothing in flight', { visible: 0, inflight: 0 }, true],
     ['a job still in flight', { visible: 0, inflight: 1 }, false],
     ['a message waiting', { visible: 1, inflight: 0 }, false],
-    ['SQS stopped publishing (inactive queue)', { visible: undefined, inflight: undefined }, true],
+    // A metrics gap is not an empty queue: it never scales a fleet with work to zero.
+    ['queue metrics missing (a gap, or SQS stopped publishing)', { visible: undefined, inflight: undefined }, false],
+    ['one of the two queue metrics missing', { visible: undefined, inflight: 0 }, false],
   ])('%s → breaching: %s', (_name, sample, expected) => {
     expect(breaching(sample)).toBe(expected);
   });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { QueueDrivenSpotWorkerFleet, QueueDrivenSpotWorkerFleetProps } from '../../src';
 import { FAKE_BUNDLE } from './support/fleet-stack';
@@ -37,6 +37,17 @@ describe('props validation: each error says what to change', () => {
     ['scale-to-zero not in whole minutes', { scaleToZeroAfter: Duration.seconds(90) }, /scaleToZeroAfter must be a whole number of minutes/],
     ['AWS namespace', { metricsNamespace: 'AWS/SQS' }, /metricsNamespace 'AWS\/SQS' is not allowed/],
     ['zero concurrency', { concurrency: 0 }, /concurrency must be an integer >= 1/],
+    // Accepted before, rejected by S3 / CloudWatch / EC2 at deploy or launch time (issue 12).
+    ['overlapping suffixes', { inputSuffixes: ['.jpg', 'jpg'] }, /inputSuffixes '\.jpg' and 'jpg' overlap.*S3 rejects overlapping suffix filters.*Keep only 'jpg'/],
+    ['overlapping suffixes, longer one later', { inputSuffixes: ['.pdf', 'scan.pdf'] }, /'scan\.pdf' and '\.pdf' overlap/],
+    ['duplicate suffixes', { inputSuffixes: ['.jpg', '.jpg'] }, /inputSuffixes has duplicates/],
+    ['scale-to-zero beyond one day of 1-minute periods', { scaleToZeroAfter: Duration.minutes(1441) }, /scaleToZeroAfter is 1 day 1 minute: at most 24 hours.*one day of evaluation/],
+    ['an Intel type in a Graviton fleet', { allowedInstanceTypes: ['c7i.large'] }, /c7i\.large is not a Graviton \(arm64\) type.*EC2 would never launch it/],
+    ['a type below minVcpus', { allowedInstanceTypes: ['c7g.medium'] }, /c7g\.medium has 1 vCPU, outside minVcpus\.\.maxVcpus \(2\.\.8\)/],
+    ['a type above maxVcpus', { allowedInstanceTypes: ['m7g.4xlarge'] }, /m7g\.4xlarge has 16 vCPUs, outside/],
+    ['a type below minMemoryMiB', { allowedInstanceTypes: ['c7g.large'], minMemoryMiB: 8192 }, /c7g\.large has 4096 MiB of memory, outside minMemoryMiB/],
+    ['a burstable type without allowBurstableInstances', { allowedInstanceTypes: ['t4g.large'] }, /t4g\.large is burstable; set allowBurstableInstances/],
+    ['a bare-metal type', { allowedInstanceTypes: ['c7g.metal'] }, /c7g\.metal is bare metal/],
     ['runtime variable owned by the construct', { runtimeEnvironment: { SPOT_WORKER_QUEUE_URL: 'x' } }, /must not set SPOT_WORKER_QUEUE_URL/],
     ['not a runtime variable', { runtimeEnvironment: { PATH: '/tmp' } }, /'PATH' is not a runtime variable/],
     ['multi-line runtime value', { runtimeEnvironment: { SPOT_WORKER_LOG_LEVEL: 'debug\nX=1' } }, /contains a line break/],
@@ -46,6 +57,29 @@ describe('props validation: each error says what to change', () => {
 
   test('prefixes must be literals (overlap is checked at synth time)', () => {
     expect(() => build({ inputPrefix: Lazy.string({ produce: () => 'in/' }) })).toThrow(/inputPrefix must be a literal string, not a token/);
+  });
+
+  test.each<[string, QueueDrivenSpotWorkerFleetProps]>([
+    ['maxCapacity', { maxCapacity: Token.asNumber({ Ref: 'MaxParam' }) }],
+    ['minVcpus', { minVcpus: Token.asNumber({ Ref: 'VcpuParam' }) }],
+    ['concurrency', { concurrency: Token.asNumber({ Ref: 'ConcurrencyParam' }) }],
+  ])('a token-valued number (%s) is rejected by name, not as a meaningless number', (name, props) => {
+    expect(() => build(props)).toThrow(new RegExp(`${name} must be a literal number, not a token`));
+    expect(() => build(props)).not.toThrow(/e\+\d{3}/);
+  });
+
+  test('a token-valued duration is rejected by name', () => {
+    expect(() => build({ drainTimeout: Duration.seconds(Token.asNumber({ Ref: 'DrainParam' })) })).toThrow(/drainTimeout must be a literal Duration, not a token/);
+  });
+
+  test('types that can match are accepted: wildcards, Graviton types in range, burstable when allowed', () => {
+    expect(() => build({ allowedInstanceTypes: ['c7g.large', 'm7g.xlarge', 'r8g.*', '*.2xlarge', 'c7*'] })).not.toThrow();
+    expect(() => build({ allowedInstanceTypes: ['t4g.large'], allowBurstableInstances: true })).not.toThrow();
+    expect(() => build({ allowedInstanceTypes: ['c7g.medium'], minVcpus: 1, minMemoryMiB: 2048 })).not.toThrow();
+  });
+
+  test('the default suffixes do not overlap, and 24 hours to zero is accepted', () => {
+    expect(() => build({ scaleToZeroAfter: Duration.hours(24) })).not.toThrow();
   });
 
   test('all problems are reported at once', () => {
