@@ -73,7 +73,7 @@ describeWithPeers(['AEMM_BIN', 'MOTO_SERVER_BIN'], 'spot-worker run on lifecycle
       return true;
     });
 
-    const exitCode = run([]);
+    const exitCode = run();
     await waitUntil('worker started', () => logs.find((l) => l.msg === 'worker started'), 30_000);
     await uploadBatch(f, [...FAST_KEYS, ...SLOW_KEYS]);
     await waitUntil('all four jobs in flight', async () => ((await f.counts(f.queueUrl)).inFlight === 4 ? true : undefined));

@@ -3,47 +3,30 @@
  * from the environment (docs/architecture.md), runs the Worker until a drain (interruption
  * notice, lifecycle `Terminated`, SIGTERM/SIGINT) completes, and exits 0.
  */
+import { CommandError, CommandSpec } from './args';
 import { createAwsAdapters } from '../adapters/aws/aws-adapters';
-import { loadRunConfig, RunConfig } from '../core/config';
+import { loadRunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { createJsonLogger } from '../core/logger';
 import { Worker } from '../core/worker';
 import { loadHandler } from '../handlers/load-handler';
 
-export const usage = '  spot-worker run                          process the work queue (configured by SPOT_WORKER_* variables, see docs/runtime.md) until drained';
+export const spec: CommandSpec<{}> = {
+  name: 'run',
+  summary: 'process the work queue until drained (the instance process; configured by SPOT_WORKER_* variables, docs/runtime.md)',
+  options: {},
+};
 
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`usage:\n${usage}\n`);
-    return 0;
-  }
-  if (argv.length > 0) {
-    process.stderr.write(`spot-worker run: unexpected argument '${argv[0]}' (configuration comes from environment variables)\n`);
-    return 2;
-  }
-  let config: RunConfig;
-  let handler;
-  try {
-    config = loadRunConfig(process.env);
-    handler = loadHandler(config);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`spot-worker run: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+export async function run(): Promise<number> {
+  // A ConfigError here is a wrong environment (exit 2, systemd does not help); main.ts says so.
+  const config = loadRunConfig(process.env);
+  const handler = loadHandler(config);
   const logger = createJsonLogger({ level: config.logLevel, fields: { component: 'spot-worker' } });
-  let adapters;
-  try {
-    adapters = await createAwsAdapters(config, logger);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`spot-worker run: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  // What the adapters cannot find at start (e.g. the instance id from a metadata service that is not
+  // up yet) may resolve itself: exit 1, so systemd starts the worker again.
+  const adapters = await createAwsAdapters(config, logger).catch((err: unknown) => {
+    throw err instanceof ConfigError ? new CommandError(err.message) : err;
+  });
   const worker = new Worker({
     queue: adapters.queue,
     store: adapters.store,

@@ -14,6 +14,7 @@ import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy }
 import { LOCAL_CONFIG_ENV, LocalWorkerConfig, runLayout } from './worker-config';
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
 import { DEFAULT_SUFFIXES, LocalBucket } from '../adapters/local/local-bucket';
+import { ConfigError } from '../core/errors';
 import { decodeS3Key } from '../core/s3-event';
 import { seededRandom } from '../util/seeded-random';
 import { sleep } from '../util/sleep';
@@ -91,7 +92,7 @@ async function prepareOut(out: string): Promise<void> {
     entries = [];
   }
   if (entries.length > 0 && !entries.includes(MARKER)) {
-    throw new Error(`--out ${out} is not empty and not a previous local run: choose a new or empty folder`);
+    throw new ConfigError(`--out ${out} is not empty and not a previous local run: choose a new or empty folder`);
   }
   for (const e of ['bucket', 'state', 'logs', 'report.json', 'report.md', 'chart.svg']) {
     await fsp.rm(path.join(out, e), { recursive: true, force: true });
@@ -118,11 +119,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     maxCapacity: maxWorkers,
     scaleToZeroAfterMinutes: options.scaleToZeroAfterMinutes ?? 15,
   };
-  if (!options.images && !options.watch) throw new Error('give --images <folder> (and/or --watch)');
+  if (!options.images && !options.watch) throw new ConfigError('give --images <folder> (and/or --watch)');
   const imagesDir = options.images ? path.resolve(options.images) : undefined;
   if (imagesDir && !options.watch) {
     const st = await fsp.stat(imagesDir).catch(() => undefined);
-    if (!st?.isDirectory()) throw new Error(`--images ${options.images} is not a folder`);
+    if (!st?.isDirectory()) throw new ConfigError(`--images ${options.images} is not a folder`);
   }
   if (imagesDir && options.watch) await fsp.mkdir(imagesDir, { recursive: true });
 

@@ -1,6 +1,6 @@
 /**
- * Progress of a local run: a bar redrawn in place on a terminal, plain lines otherwise
- * (CI logs, pipes), printed only when something changed and at most every few seconds.
+ * Progress of a long run (local mode, `spot-worker convert`): a bar redrawn in place on a terminal,
+ * plain lines otherwise (CI logs, pipes), printed only when something changed and at most every few seconds.
  */
 export interface ProgressSnapshot {
   readonly images: number;
@@ -33,19 +33,27 @@ export class ProgressDisplay {
     this.tty = options.tty ?? Boolean((options.stream as NodeJS.WriteStream).isTTY);
   }
 
+  /** Local mode's line: done of images, the queue, the fleet, the interruptions, the clock. */
   update(s: ProgressSnapshot): void {
     const done = s.pdfs + s.deadLettered;
     const text = `${done}/${s.images} done (${s.pdfs} PDF, ${s.deadLettered} DLQ) · backlog ${s.backlog} · ${s.workers} worker${s.workers === 1 ? '' : 's'}`
       + ` · ${s.interruptions} interruption${s.interruptions === 1 ? '' : 's'} · ${s.elapsedSeconds.toFixed(1)} s`;
+    this.show(done, s.images, text, `${done}/${s.images}/${s.backlog}/${s.workers}/${s.interruptions}`);
+  }
+
+  /**
+   * Any progress: on a terminal a bar of done/total and the text, redrawn in place; otherwise a
+   * plain line when `key` changed (at most 4 a second) or every few seconds while it does not.
+   */
+  show(done: number, total: number, text: string, key = `${done}/${total}`): void {
     if (this.tty) {
-      const ratio = s.images > 0 ? Math.min(1, done / s.images) : 0;
+      const ratio = total > 0 ? Math.min(1, done / total) : 0;
       const filled = Math.round(ratio * BAR_WIDTH);
       const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
       this.options.stream.write(`\r\x1b[2K${this.options.label}: ${bar} ${text}`);
       this.drawn = true;
       return;
     }
-    const key = `${done}/${s.images}/${s.backlog}/${s.workers}/${s.interruptions}`;
     const every = (this.options.plainEverySeconds ?? 5) * 1000;
     const now = Date.now();
     if (key === this.lastKey && now - this.lastPlainAt < every) return;
@@ -59,6 +67,12 @@ export class ProgressDisplay {
   note(line: string): void {
     this.clearBar();
     this.options.stream.write(`${this.options.label}: ${line}\n`);
+  }
+
+  /** A line exactly as given (no label), without breaking the bar: e.g. `FAILED <file>: <reason>`. */
+  line(text: string): void {
+    this.clearBar();
+    this.options.stream.write(`${text}\n`);
   }
 
   /** Ends the bar's line so that the report starts on a fresh one. */
