@@ -29,6 +29,12 @@ export interface SimConfig {
   readonly serviceCv: number;
   /** Our runtime keeps scale-in protection this long after its last job. */
   readonly idleGraceSeconds: number;
+  /**
+   * SQS: a queue with no messages and no API calls for `afterSeconds` is inactive; when activated,
+   * its CloudWatch metrics are delayed by up to `metricDelaySeconds` (docs/benchmarks.md cites AWS).
+   * @default none
+   */
+  readonly inactiveQueue?: { readonly afterSeconds: number; readonly metricDelaySeconds: number };
 }
 
 export const DEFAULT_SIM_CONFIG: SimConfig = {
@@ -71,6 +77,10 @@ export interface SimResult {
   readonly unfinished: number;
   readonly sqsRequests: number;
   readonly emptyReceives: number;
+  /** Auto Scaling API calls by the fleet's own code: the wake function, the workers' protection and self-release. */
+  readonly autoscalingCalls: number;
+  /** Seconds from the first upload until the desired capacity was ≥ 1 (0 when it already was). */
+  readonly wakeSeconds: number | undefined;
   readonly spotInterruptions: number;
   readonly maxInService: number;
   /** Seconds from the first upload to the first instance in service (0 when one was already running). */
@@ -121,7 +131,9 @@ type SimEvent =
   | { kind: 'minute'; minute: number }
   | { kind: 'evaluate' }
   | { kind: 'spot-notice'; instance: Instance }
-  | { kind: 'spot-terminate'; instance: Instance };
+  | { kind: 'spot-terminate'; instance: Instance }
+  | { kind: 'wake' }
+  | { kind: 'release-check'; instance: Instance; idleSince: number };
 
 /** Seconds from an empty queue until an idle instance is terminated, by the policy's slowest scale-in path. */
 export function scaleInDelaySeconds(fleet: FleetPolicy, config: SimConfig): number {
@@ -164,6 +176,12 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
   let lost = 0;
   let deadLettered = 0;
   let firstInstanceAt: number | undefined;
+  let autoscalingCalls = 0;
+  let firstDesiredAt: number | undefined;
+  let lastWakeCheck = -Infinity;
+  // The queue was in use when the trace starts; it goes inactive after a long quiet spell.
+  let lastQueueActivity = 0;
+  let sqsDelayedUntil = -Infinity;
   const lastActivity = new Map<string, number>();
   const stepWarmup = new Map<string, { at: number; added: number }>();
   let now = 0;
@@ -172,8 +190,17 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
   const inService = (): Instance[] => instances.filter((i) => i.state === 'inService');
   const alive = (): Instance[] => instances.filter((i) => i.state !== 'terminated');
 
+  const sqsCall = (n = 1): void => {
+    sqsRequests += n;
+    lastQueueActivity = now;
+  };
   const markIdle = (inst: Instance): void => {
-    if (inst.state === 'inService' && inst.jobs.size === 0 && inst.idleSince === undefined) inst.idleSince = now;
+    if (inst.state === 'inService' && inst.jobs.size === 0 && inst.idleSince === undefined) {
+      inst.idleSince = now;
+      if (w.releaseIdleAfterSeconds !== undefined) {
+        events.push(now + w.releaseIdleAfterSeconds, { kind: 'release-check', instance: inst, idleSince: now });
+      }
+    }
   };
   const endIdle = (inst: Instance): void => {
     if (inst.idleSince !== undefined) {
@@ -255,7 +282,9 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
   const receive = (inst: Instance): boolean => {
     const take = Math.min(freeSlots(inst), 10, visibleCount());
     if (take <= 0) return false;
-    sqsRequests++;
+    sqsCall();
+    // Our worker sets scale-in protection when it goes from idle to busy.
+    if (w.protectsBusyInstances && inst.jobs.size === 0 && now - inst.lastJobEndAt >= config.idleGraceSeconds) autoscalingCalls += 2;
     for (let k = 0; k < take; k++) startJob(inst, ready[readyHead++]);
     return true;
   };
@@ -334,6 +363,10 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
     if (desired !== before) lastActivity.set(p.name, now);
   };
 
+  const noteDesired = (): void => {
+    if (firstDesiredAt === undefined && desired >= 1 && trace.arrivals.length > 0 && now >= trace.arrivals[0]) firstDesiredAt = now;
+  };
+
   events.push(60, { kind: 'minute', minute: 0 });
   events.push(61, { kind: 'evaluate' });
   reconcile();
@@ -343,9 +376,38 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
     now = time;
     switch (ev.kind) {
       case 'arrival':
+        if (config.inactiveQueue && now - lastQueueActivity >= config.inactiveQueue.afterSeconds) {
+          sqsDelayedUntil = now + config.inactiveQueue.metricDelaySeconds;
+        }
+        lastQueueActivity = now;
         ready.push(ev.message);
+        noteDesired();
+        if (fleet.wake) events.push(now + fleet.wake.delaySeconds, { kind: 'wake' });
         offer();
         break;
+      case 'wake': {
+        // The wake function: one Describe per quiet interval; a Set only when the group is at zero.
+        if (now - lastWakeCheck < fleet.wake!.quietSeconds) break;
+        lastWakeCheck = now;
+        autoscalingCalls++;
+        if (desired === 0 && fleet.maxCapacity >= 1) {
+          autoscalingCalls++;
+          desired = 1;
+          reconcile();
+          noteDesired();
+        }
+        break;
+      }
+      case 'release-check': {
+        // The worker releases its instance: idle since then, nothing received meanwhile, and above the minimum.
+        const inst = ev.instance;
+        if (inst.state !== 'inService' || inst.draining || inst.idleSince !== ev.idleSince || inst.jobs.size > 0) break;
+        if (desired <= fleet.minCapacity) break;
+        autoscalingCalls += 2; // TerminateInstanceInAutoScalingGroup (decrement) + CompleteLifecycleAction
+        desired--;
+        terminate(inst);
+        break;
+      }
       case 'visible': {
         const m = ev.message;
         // Stale: the message was finished, released, or received again since it was hidden.
@@ -371,7 +433,7 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
         const wi = waiting.indexOf(inst);
         if (wi >= 0) waiting.splice(wi, 1);
         inst.polling = false;
-        sqsRequests++;
+        sqsCall();
         emptyReceives++;
         poll(inst);
         break;
@@ -385,20 +447,20 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
         const m = job.message;
         if (!job.fails) {
           m.state = 'done';
-          sqsRequests += w.sqsRequestsPerImage;
+          sqsCall(w.sqsRequestsPerImage);
           latencies.push(now - m.arrival);
         } else if (w.deletesOnFailure) {
           m.state = 'lost';
-          sqsRequests += w.sqsRequestsPerImage;
+          sqsCall(w.sqsRequestsPerImage);
           lost++;
         } else if (m.receives >= config.maxReceiveCount) {
           m.state = 'dlq';
-          sqsRequests += 2; // send to the DLQ with the reason, then delete
+          sqsCall(2); // send to the DLQ with the reason, then delete
           deadLettered++;
         } else {
           // Retried: our runtime releases the message for a prompt retry.
           m.state = 'queued';
-          sqsRequests++;
+          sqsCall();
           ready.push(m);
           offer();
         }
@@ -414,8 +476,13 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
       case 'minute': {
         const m = ev.minute;
         const ins = inService().length;
-        metrics.put('ApproximateNumberOfMessagesVisible', m, visibleCount());
-        metrics.put('ApproximateNumberOfMessagesNotVisible', m, messages.filter((x) => x.state === 'inflight').length);
+        // An inactive queue publishes nothing; one just activated publishes late (up to the documented delay).
+        const inactive = config.inactiveQueue !== undefined && now - lastQueueActivity >= config.inactiveQueue.afterSeconds;
+        if (!inactive) {
+          const late = sqsDelayedUntil > now ? sqsDelayedUntil : undefined;
+          metrics.put('ApproximateNumberOfMessagesVisible', m, visibleCount(), late);
+          metrics.put('ApproximateNumberOfMessagesNotVisible', m, messages.filter((x) => x.state === 'inflight').length, late);
+        }
         metrics.put('GroupInServiceInstances', m, ins);
         metrics.put('GroupDesiredCapacity', m, desired);
         timeline.push({ minute: m, visible: visibleCount(), inService: ins, desired });
@@ -428,6 +495,7 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
           else applyStep(p);
         }
         reconcile();
+        noteDesired();
         events.push(now + 60, { kind: 'evaluate' });
         break;
       case 'spot-notice': {
@@ -486,6 +554,8 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
     unfinished: messages.filter((m) => m.state === 'queued' || m.state === 'inflight').length,
     sqsRequests,
     emptyReceives,
+    autoscalingCalls,
+    wakeSeconds: firstArrival === undefined || firstDesiredAt === undefined ? undefined : firstDesiredAt - firstArrival,
     spotInterruptions,
     maxInService: Math.max(0, ...timeline.map((t) => t.inService)),
     firstInstanceSeconds: firstArrival === undefined || firstInstanceAt === undefined ? undefined : Math.max(0, firstInstanceAt - firstArrival),

@@ -15,17 +15,27 @@ export interface MetricDelays {
 export class MetricStore {
   /** samples[name][minute] = value sampled at the end of that minute. */
   private readonly samples = new Map<MetricName, number[]>();
+  /** When a sample becomes readable, where later than its metric's usual delay (an inactive queue waking up). */
+  private readonly readableAt = new Map<MetricName, number[]>();
 
   constructor(private readonly delays: MetricDelays) {}
 
   /** Records the value of `name` for minute `minute` (the minute [60m, 60m+60)). */
-  put(name: MetricName, minute: number, value: number): void {
+  put(name: MetricName, minute: number, value: number, readableAt?: number): void {
     let arr = this.samples.get(name);
     if (!arr) {
       arr = [];
       this.samples.set(name, arr);
     }
     arr[minute] = value;
+    if (readableAt !== undefined) {
+      let r = this.readableAt.get(name);
+      if (!r) {
+        r = [];
+        this.readableAt.set(name, r);
+      }
+      r[minute] = readableAt;
+    }
   }
 
   delayOf(name: MetricName): number {
@@ -39,12 +49,14 @@ export class MetricStore {
   datapoint(stat: MetricStat, periodEnd: number, now: number): number | undefined {
     if (periodEnd + this.delayOf(stat.metric) > now) return undefined;
     const arr = this.samples.get(stat.metric) ?? [];
+    const late = this.readableAt.get(stat.metric);
     const minutes = stat.periodSeconds / 60;
     const lastMinute = periodEnd / 60 - 1;
     const values: number[] = [];
     for (let m = lastMinute - minutes + 1; m <= lastMinute; m++) {
       const v = m >= 0 ? arr[m] : undefined;
       if (v === undefined) return undefined;
+      if (late?.[m] !== undefined && late[m] > now) return undefined;
       values.push(v);
     }
     return aggregate(values, stat.statistic);

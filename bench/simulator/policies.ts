@@ -4,19 +4,34 @@
  * (template-policy.ts), never typed here.
  */
 import { FleetPolicy, MetricQuery, WorkerBehaviour } from './policy';
+import { DEFAULT_MAX_CONCURRENCY } from '../../worker-runtime/src/core/adaptive-concurrency';
 
 export interface ServiceTimes {
   /** Mean seconds per image on one slot of our runtime (S3 get + convert + S3 put + delete). */
   readonly oursSeconds: number;
+  /** Of that, the handler's CPU seconds (the rest waits for storage). */
+  readonly oursCpuSeconds: number;
   /** Mean seconds per image of the sample's loop (ImageMagick + the AWS CLI calls around it). */
   readonly sampleSeconds: number;
 }
 
-/** Our runtime: one slot per vCPU (2 on the simulated instance), 20 s long polls, batched deletes, busy instances protected. */
-export function ourWorker(service: ServiceTimes, concurrency = 2): WorkerBehaviour {
+/**
+ * The job slots our runtime's adaptive concurrency settles on (worker-runtime/src/core/adaptive-concurrency.ts):
+ * it adds slots while the one event loop has room, so it stops where the loop would be busy about
+ * `highUtilisation` of the time (each job holds the loop for its CPU time only), or at its maximum.
+ */
+export function adaptiveSlots(service: ServiceTimes, maxSlots = DEFAULT_MAX_CONCURRENCY, highUtilisation = 0.97): number {
+  return Math.max(1, Math.min(maxSlots, Math.floor((highUtilisation * service.oursSeconds) / service.oursCpuSeconds)));
+}
+
+/**
+ * Our runtime: `slots` jobs at once (one per vCPU in the earlier design, adaptive now), 20 s long
+ * polls, batched deletes, busy instances protected; optionally it releases its own idle instance.
+ */
+export function ourWorker(service: ServiceTimes, slots = 2, releaseIdleAfterSeconds?: number): WorkerBehaviour {
   return {
-    name: 'spot-worker runtime',
-    concurrency,
+    name: releaseIdleAfterSeconds === undefined ? `spot-worker runtime, ${slots} slots` : `spot-worker runtime, ${slots} slots, releases its instance after ${releaseIdleAfterSeconds} s idle`,
+    concurrency: slots,
     serviceSecondsMean: service.oursSeconds,
     longPollSeconds: 20,
     sleepAfterEmptySeconds: 0,
@@ -25,6 +40,7 @@ export function ourWorker(service: ServiceTimes, concurrency = 2): WorkerBehavio
     deletesOnFailure: false,
     protectsBusyInstances: true,
     drainsOnSpotNotice: true,
+    releaseIdleAfterSeconds,
   };
 }
 

@@ -100,6 +100,19 @@ export interface WorkerBehaviour {
   readonly protectsBusyInstances: boolean;
   /** Whether a Spot interruption notice makes the worker stop receiving and finish in-flight jobs. */
   readonly drainsOnSpotNotice: boolean;
+  /**
+   * The worker ends its own instance (TerminateInstanceInAutoScalingGroup, decrementing the desired
+   * capacity, never below the minimum) after this long idle with an empty receive. @default never
+   */
+  readonly releaseIdleAfterSeconds?: number;
+}
+
+/** The event-driven wake: each upload reaches a function that sets desired capacity 0 → 1. */
+export interface UploadWake {
+  /** Upload to the function's SetDesiredCapacity: S3 → EventBridge delivery and the invocation, seconds. */
+  readonly delaySeconds: number;
+  /** The function reads the group at most once per this interval. */
+  readonly quietSeconds: number;
 }
 
 export interface FleetPolicy {
@@ -116,4 +129,6 @@ export interface FleetPolicy {
   readonly warmupSeconds: number;
   readonly policies: ScalingPolicySpec[];
   readonly worker: WorkerBehaviour;
+  /** @default none: only the metric-driven policies wake the group */
+  readonly wake?: UploadWake;
 }

@@ -1,98 +1,154 @@
 /**
- * `npx projen bench` part 3: replays the traces through the four policies and rewrites the
- * simulator section of docs/benchmarks.md, the charts in docs/bench/ and bench/out/simulator.json.
+ * `npx projen bench` part 3: replays the traces through the policies and rewrites the simulator
+ * section of docs/benchmarks.md, the charts in docs/bench/ and bench/out/simulator.json.
  *
  * Service times come from bench/out/convert.json when the convert benchmark ran first (it does in
- * `npx projen bench`); otherwise from the defaults below, and the report says so.
+ * `npx projen bench`); otherwise from the defaults below, and the report says so. Every other model
+ * parameter is named here or in boot-time.ts with its source (docs/benchmarks.md lists them).
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { bootTime } from './boot-time';
 import { renderChart } from './chart';
-import { DEFAULT_SIM_CONFIG, SimResult, simulate } from './fleet-sim';
+import { DEFAULT_SIM_CONFIG, SimConfig, SimResult, simulate } from './fleet-sim';
+import { LowerBound, lowerBound } from './lower-bound';
 import { synthesizeOurTemplate } from './ours-template';
-import { backlogRecipePolicy, ecsPatternsPolicy, ourWorker, samplePolicy, ServiceTimes } from './policies';
+import { adaptiveSlots, backlogRecipePolicy, ecsPatternsPolicy, ourWorker, samplePolicy, ServiceTimes } from './policies';
 import { FleetPolicy } from './policy';
-import { fleetPolicyFromTemplate } from './template-policy';
-import { burstTrace, diurnalTrace, singleTrace, trickleTrace } from './traces';
+import { CfnTemplate, fleetPolicyFromTemplate } from './template-policy';
+import { burstTrace, diurnalTrace, singleAfterIdleTrace, singleTrace, Trace, trickleTrace } from './traces';
 import { table, writeSection } from '../report/doc-section';
 
 const ROOT = path.join(__dirname, '..', '..');
 const OUT = path.join(ROOT, 'bench', 'out');
 const CHARTS = path.join(ROOT, 'docs', 'bench');
 
-/** S3 GET + PUT of one image and its PDF inside a region, seconds (assumption, stated in the doc). */
-const S3_ROUND_TRIPS_SECONDS = 0.1;
+/**
+ * One S3 request's round trip inside a region, seconds: the lower end of the "roughly 100–200
+ * milliseconds" small-object latency of S3's performance guidelines (docs/benchmarks.md). A job
+ * makes two: the GET of the image and the PUT of the PDF.
+ */
+export const STORAGE_LATENCY_SECONDS = 0.1;
+const STORAGE_REQUESTS_PER_IMAGE = 2;
 /** The sample's AWS CLI invocations around each conversion (receive, cp, cp, delete...), seconds (assumption). */
 const SAMPLE_CLI_SECONDS = 2.0;
+/**
+ * Upload to the wake function's SetDesiredCapacity: S3 → EventBridge delivery plus one function
+ * invocation (a cold start included), seconds. S3 documents event notifications as "typically
+ * delivered in seconds"; 3 s is the assumption used.
+ */
+export const WAKE_DELAY_SECONDS = 3;
+/** SQS: inactive after 6 h without messages or API calls; metrics delayed up to 15 min on activation (AWS SQS developer guide). */
+const INACTIVE_QUEUE = { afterSeconds: 6 * 3600, metricDelaySeconds: 15 * 60 };
+/** The construct's default acceptableLatency: the latency goal the lower bound's instance count must meet. */
+const LATENCY_GOAL_SECONDS = 300;
 
 function serviceTimes(): { times: ServiceTimes; origin: string } {
   const file = path.join(OUT, 'convert.json');
+  const storage = STORAGE_LATENCY_SECONDS * STORAGE_REQUESTS_PER_IMAGE;
   if (fs.existsSync(file)) {
     const c = JSON.parse(fs.readFileSync(file, 'utf8'));
     const ours = c.contenders.find((x: any) => x.name === 'handler');
     const im = c.contenders.find((x: any) => x.name === 'imagemagick');
-    if (ours?.wallMsPerImage && im?.wallMsPerImage) {
+    if (ours?.cpuMsPerImage && im?.wallMsPerImage) {
+      const cpu = ours.cpuMsPerImage / 1000;
       return {
-        times: { oursSeconds: ours.wallMsPerImage / 1000 + S3_ROUND_TRIPS_SECONDS, sampleSeconds: im.wallMsPerImage / 1000 + SAMPLE_CLI_SECONDS },
-        origin: `measured by bench/convert (${c.date}): handler ${ours.wallMsPerImage.toFixed(1)} ms/image, ImageMagick ${im.wallMsPerImage.toFixed(0)} ms/image`,
+        times: { oursSeconds: cpu + storage, oursCpuSeconds: cpu, sampleSeconds: im.wallMsPerImage / 1000 + SAMPLE_CLI_SECONDS },
+        origin: `measured by bench/convert (${c.date}): handler ${ours.cpuMsPerImage.toFixed(2)} CPU-ms/image, ImageMagick ${im.wallMsPerImage.toFixed(0)} ms/image`,
       };
     }
   }
-  return { times: { oursSeconds: 0.25, sampleSeconds: 2.3 }, origin: 'defaults (bench/out/convert.json absent: run the convert benchmark first)' };
+  return {
+    times: { oursSeconds: 0.0025 + storage, oursCpuSeconds: 0.0025, sampleSeconds: 2.15 },
+    origin: 'defaults (bench/out/convert.json absent: run the convert benchmark first)',
+  };
+}
+
+/** The runtime's idle self-release as the synthesized user data configures it, if at all. */
+function releaseIdleAfter(template: CfnTemplate): number | undefined {
+  const m = /SPOT_WORKER_RELEASE_IDLE_SECONDS='?(\d+)/.exec(JSON.stringify(template));
+  return m ? Number(m[1]) : undefined;
 }
 
 function fmt(n: number | undefined, digits = 1): string {
   return n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits);
 }
 
-export function main(): void {
+export interface SimulatorRun {
+  readonly results: SimResult[];
+  readonly lowerBounds: Record<string, LowerBound>;
+  readonly policies: FleetPolicy[];
+  readonly traces: Trace[];
+  readonly config: SimConfig;
+}
+
+export function main(): SimulatorRun {
   const { times, origin } = serviceTimes();
+  const boot = bootTime(OUT);
+  const config: SimConfig = { ...DEFAULT_SIM_CONFIG, bootSeconds: boot.totalSeconds, inactiveQueue: INACTIVE_QUEUE };
   const template = synthesizeOurTemplate();
-  const ours = fleetPolicyFromTemplate(template, 'ours', 'QueueDrivenSpotWorkerFleet defaults, read from the synthesized template', ourWorker(times));
+  const slots = adaptiveSlots(times);
+  const release = releaseIdleAfter(template);
+  const ours = fleetPolicyFromTemplate(template, 'ours', 'QueueDrivenSpotWorkerFleet defaults, read from the synthesized template',
+    ourWorker(times, slots, release), WAKE_DELAY_SECONDS);
+  // The same template's Auto Scaling policies with the earlier worker (one job per vCPU) and no upload wake: "today" in issue 13.
+  const before: FleetPolicy = { ...ours, name: 'ours-before', source: 'the construct\'s Auto Scaling policies with the earlier worker (2 slots, one per vCPU) and no upload wake', worker: ourWorker(times, 2), wake: undefined };
   const max = ours.maxCapacity;
-  const policies: FleetPolicy[] = [samplePolicy(times, max), ecsPatternsPolicy(times, max), backlogRecipePolicy(times, max, 300), ours];
+  const policies: FleetPolicy[] = [
+    samplePolicy(times, max), ecsPatternsPolicy(times, max), backlogRecipePolicy(times, max, LATENCY_GOAL_SECONDS), before, ours,
+  ];
   const seed = DEFAULT_SIM_CONFIG.seed;
-  const traces = [burstTrace(seed), diurnalTrace(seed + 1), trickleTrace(seed + 2), singleTrace()];
+  const traces = [burstTrace(seed), diurnalTrace(seed + 1), trickleTrace(seed + 2), singleTrace(), singleAfterIdleTrace()];
   const results: SimResult[] = [];
+  const lowerBounds: Record<string, LowerBound> = {};
   fs.mkdirSync(CHARTS, { recursive: true });
   fs.mkdirSync(OUT, { recursive: true });
   for (const trace of traces) {
-    const rs = policies.map((p) => simulate(p, trace, DEFAULT_SIM_CONFIG));
+    const rs = policies.map((p) => simulate(p, trace, config));
     results.push(...rs);
+    lowerBounds[trace.name] = lowerBound({
+      arrivals: trace.arrivals, jobSeconds: times.oursSeconds, slots, bootSeconds: boot.totalSeconds, latencyGoalSeconds: LATENCY_GOAL_SECONDS,
+    });
     fs.writeFileSync(path.join(CHARTS, `scaling-${trace.name}.svg`), renderChart(trace, rs));
   }
-  fs.writeFileSync(path.join(OUT, 'simulator.json'), JSON.stringify({ origin, times, config: DEFAULT_SIM_CONFIG, results: results.map(({ timeline, ...r }) => r) }, null, 1));
+  fs.writeFileSync(path.join(OUT, 'simulator.json'), JSON.stringify({
+    origin,
+    times,
+    slots,
+    boot,
+    config,
+    wakeDelaySeconds: WAKE_DELAY_SECONDS,
+    storageLatencySeconds: STORAGE_LATENCY_SECONDS,
+    lowerBounds,
+    results: results.map(({ timeline, ...r }) => r),
+  }, null, 1));
 
   const rows = results.map((r) => [
-    r.trace, r.policy, `${r.completed}/${r.images}`, fmt(r.instanceHours, 2), fmt(r.idleInstanceHours, 2), fmt(r.idleBeyondScaleInHours, 2),
-    fmt(r.p50Seconds), fmt(r.p95Seconds), r.lost, r.deadLettered, r.unfinished, r.maxInService,
-    r.images ? Math.round((r.sqsRequests / r.images) * 1000) : '—', r.endsAtZero ? 'yes' : 'no',
+    r.trace, r.policy, `${r.completed}/${r.images}`, fmt(r.instanceHours, 2), fmt(r.instanceHours / lowerBounds[r.trace].instanceHours, 2),
+    fmt(r.idleInstanceHours, 2), fmt(r.wakeSeconds, 0), fmt(r.p50Seconds), fmt(r.p95Seconds), r.lost, r.deadLettered, r.unfinished, r.maxInService,
+    r.images ? Math.round((r.sqsRequests / r.images) * 1000) : '—', r.images ? Math.round((r.autoscalingCalls / r.images) * 1000) : '—', r.endsAtZero ? 'yes' : 'no',
   ]);
-  const get = (t: string, p: string): SimResult => results.find((r) => r.trace === t && r.policy === p)!;
-  const bo = get('burst', 'ours');
-  const bs = get('burst', 'sample');
-  const to = get('trickle', 'ours');
-  const so = get('single', 'ours');
-  const ratio = bo.instanceHours / bs.instanceHours;
-  const goals = [
-    `- Burst: ours uses **${(ratio * 100).toFixed(0)} %** of the sample's instance-hours (${fmt(bo.instanceHours, 2)} vs ${fmt(bs.instanceHours, 2)}; goal ≤ 50 %) at p95 ${fmt(bo.p95Seconds)} s vs ${fmt(bs.p95Seconds)} s (goal: equal or better) → **${ratio <= 0.5 && bo.p95Seconds <= bs.p95Seconds ? 'met' : 'NOT met'}**.`,
-    `- Trickle: ours has **${fmt(to.idleBeyondScaleInHours, 2)}** idle instance-hours beyond its scale-in delay (${(to.scaleInDelaySeconds / 60).toFixed(0)} min; goal 0) and ${to.endsAtZero ? 'ends at zero instances' : 'does NOT end at zero'} → **${to.idleBeyondScaleInHours === 0 && to.endsAtZero ? 'met' : 'NOT met'}**.`,
-    `- Single message: ours goes 0 → 1 (first instance in service ${fmt(so.firstInstanceSeconds, 0)} s after the upload, PDF after ${fmt(so.p95Seconds, 0)} s) and ${so.endsAtZero ? 'back to 0' : 'does NOT return to 0'} → **${so.completed === 1 && so.endsAtZero ? 'met' : 'NOT met'}**.`,
-  ];
   const content = [
-    `Service time per image: ${origin}; ours = handler + ${S3_ROUND_TRIPS_SECONDS} s of S3 round trips per slot, 2 slots per instance; the sample = ImageMagick + ${SAMPLE_CLI_SECONDS} s of AWS CLI calls, 1 slot.`,
+    `Model parameters: service time per image ${origin}; ours = handler CPU + ${STORAGE_REQUESTS_PER_IMAGE} storage requests × ${STORAGE_LATENCY_SECONDS * 1000} ms, `
+      + `**${slots} slots** per instance (adaptive concurrency on one event loop), the earlier design 2 slots; the sample = ImageMagick + ${SAMPLE_CLI_SECONDS} s of AWS CLI calls, 1 slot. `
+      + `Launch to polling **${boot.totalSeconds.toFixed(0)} s**: ${boot.origin}. Upload wake ${WAKE_DELAY_SECONDS} s after the upload (quiet interval ${ours.wake?.quietSeconds ?? '—'} s). `
+      + `Inactive queue: after ${INACTIVE_QUEUE.afterSeconds / 3600} h without messages or calls, metrics ${INACTIVE_QUEUE.metricDelaySeconds / 60} min late on activation. `
+      + `Idle self-release: ${release === undefined ? 'not configured by the template' : `${release} s`}.`,
     '',
-    table(['trace', 'policy', 'done', 'instance-h', 'idle instance-h', 'idle beyond scale-in delay (h)', 'p50 s', 'p95 s', 'lost', 'DLQ', 'unfinished', 'max instances', 'SQS requests / 1000 images', 'ends at 0'], rows),
+    'Lower bounds (section 4): '
+      + traces.map((t) => `${t.name} ${fmt(lowerBounds[t.name].instanceHours, 3)} h (busy ${fmt(lowerBounds[t.name].busyHours, 3)} h, ${lowerBounds[t.name].instances} instance(s), ${lowerBounds[t.name].gaps} gaps costing ${fmt(lowerBounds[t.name].gapHours, 3)} h)`).join('; ') + '.',
     '',
-    ...goals,
+    table(['trace', 'policy', 'done', 'instance-h', '÷ lower bound', 'idle instance-h', 'wake s', 'p50 s', 'p95 s', 'lost', 'DLQ', 'unfinished', 'max instances',
+      'SQS requests / 1000 images', 'Auto Scaling calls / 1000 images', 'ends at 0'], rows),
     '',
     ...traces.map((t) => `![${t.name}](bench/scaling-${t.name}.svg)`),
     '',
     'Policies:',
-    ...policies.map((p) => `- **${p.name}** (min ${p.minCapacity}, max ${p.maxCapacity}; worker: ${p.worker.name}): ${p.source}${p.name === 'ours' ? ` — ${p.policies.map((x) => `${x.kind} ${x.name}`).join('; ')}` : ''}.`),
+    ...policies.map((p) => `- **${p.name}** (min ${p.minCapacity}, max ${p.maxCapacity}; worker: ${p.worker.name}${p.wake ? '; upload wake' : ''}): ${p.source}${p.name === 'ours' ? ` — ${p.policies.map((x) => `${x.kind} ${x.name}`).join('; ')}` : ''}.`),
   ].join('\n');
   writeSection('simulator', content);
-  for (const g of goals) console.log(g);
+  console.log(content.split('\n').slice(0, 3).join('\n'));
+  return { results, lowerBounds, policies, traces, config };
 }
 
 if (require.main === module) main();

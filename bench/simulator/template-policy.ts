@@ -5,7 +5,10 @@
  * math; step and simple scaling together with the CloudWatch alarm whose actions invoke them).
  */
 import { DEFAULT_WARMUP_SECONDS } from './policies';
-import { AdjustmentType, ComparisonOperator, FleetPolicy, MetricName, MetricQuery, MetricStat, ScalingPolicySpec, Statistic, StepAdjustment, WorkerBehaviour } from './policy';
+import {
+  AdjustmentType, ComparisonOperator, FleetPolicy, MetricName, MetricQuery, MetricStat, ScalingPolicySpec, Statistic, StepAdjustment,
+  UploadWake, WorkerBehaviour,
+} from './policy';
 
 type Json = any; // CloudFormation templates are untyped JSON
 
@@ -132,7 +135,9 @@ function readPolicy(template: CfnTemplate, id: string, props: Json): ScalingPoli
 }
 
 /** The fleet policy a template deploys (exactly one Auto Scaling group with at least one scaling policy). */
-export function fleetPolicyFromTemplate(template: CfnTemplate, name: string, source: string, worker: WorkerBehaviour): FleetPolicy {
+export function fleetPolicyFromTemplate(
+  template: CfnTemplate, name: string, source: string, worker: WorkerBehaviour, wakeDelaySeconds = 0,
+): FleetPolicy {
   const entries = Object.entries(template.Resources);
   const policies = entries.filter(([, r]) => r.Type === 'AWS::AutoScaling::ScalingPolicy');
   if (policies.length === 0) throw new Error('the template has no AWS::AutoScaling::ScalingPolicy');
@@ -149,5 +154,23 @@ export function fleetPolicyFromTemplate(template: CfnTemplate, name: string, sou
     warmupSeconds: group.DefaultInstanceWarmup !== undefined ? num(group.DefaultInstanceWarmup, `${groupId}.DefaultInstanceWarmup`) : DEFAULT_WARMUP_SECONDS,
     policies: policies.map(([id, r]) => readPolicy(template, id, r.Properties)),
     worker,
+    wake: readUploadWake(template, groupId, wakeDelaySeconds),
   };
+}
+
+/**
+ * The event-driven wake, when the template has one: an EventBridge rule for S3 `Object Created`
+ * whose target is a function that is given this group (`GROUP_NAME`) and its quiet interval.
+ */
+function readUploadWake(template: CfnTemplate, groupId: string, delaySeconds: number): UploadWake | undefined {
+  for (const [, rule] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule')) {
+    const pattern = rule.Properties?.EventPattern;
+    if (!pattern?.source?.includes('aws.s3') || !pattern?.['detail-type']?.includes('Object Created')) continue;
+    for (const target of rule.Properties?.Targets ?? []) {
+      const fnId = target.Arn?.['Fn::GetAtt']?.[0];
+      const env = template.Resources[fnId]?.Properties?.Environment?.Variables;
+      if (env?.GROUP_NAME?.Ref === groupId) return { delaySeconds, quietSeconds: num(env.QUIET_SECONDS, `${fnId}.QUIET_SECONDS`) };
+    }
+  }
+  return undefined;
 }

@@ -79,3 +79,13 @@ export function singleTrace(atSeconds = 300, horizonSeconds = 3600): Trace {
     horizonSeconds,
   };
 }
+
+/** One image after a day with no uploads: the queue has gone inactive, so its metrics come back late. */
+export function singleAfterIdleTrace(idleSeconds = 24 * 3600, horizonSeconds = idleSeconds + 3600): Trace {
+  return {
+    name: 'single-after-idle',
+    description: `one image after ${idleSeconds / 3600} h without uploads (${horizonSeconds / 3600} h)`,
+    arrivals: [idleSeconds],
+    horizonSeconds,
+  };
+}

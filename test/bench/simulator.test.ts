@@ -15,7 +15,7 @@ import { CfnTemplate, fleetPolicyFromTemplate } from '../../bench/simulator/temp
 import { burstTrace, singleTrace, trickleTrace } from '../../bench/simulator/traces';
 import { testApp } from '../support/test-app';
 
-const SERVICE = { oursSeconds: 0.3, sampleSeconds: 2.5 };
+const SERVICE = { oursSeconds: 0.3, oursCpuSeconds: 0.0024, sampleSeconds: 2.5 };
 /** No randomness from Spot or failures unless a test asks for it. */
 const CALM: SimConfig = { ...DEFAULT_SIM_CONFIG, spotInterruptionsPerInstanceHour: 0, transientFailureRate: 0 };
 const visibleQuery: MetricQuery = { metrics: { m1: { metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum', periodSeconds: 60 } } };
