@@ -8,8 +8,7 @@ import { describeStart, detectFormat } from './detect-format';
 import { fail } from './failures';
 import { jpegPage } from './jpeg-image';
 import { ImageToPdfOptions, ResolvedImageToPdfOptions, resolveOptions } from './options';
-import { joinParts, PdfParts } from './pdf-serializer';
-import { PdfPage, writePdf } from './pdf-writer';
+import { joinParts, PdfPage, PdfParts, writePdf } from './pdf-writer';
 import { sharpPages } from './sharp-image';
 
 /**

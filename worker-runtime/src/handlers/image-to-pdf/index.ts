@@ -6,7 +6,7 @@ import { ImageToPdfOptions, resolveOptions } from './options';
 import { Handler, HandlerContext, HandlerInput, HandlerOutput, outputFromParts } from '../../core/handler';
 
 export { convertImageToPdf, convertImageToPdfParts } from './convert';
-export { PdfParts } from './pdf-serializer';
+export { PdfParts } from './pdf-writer';
 export { ImageFailureKind, ImageInputError } from './failures';
 export { detectFormat, ImageFormat } from './detect-format';
 export {
