@@ -23,7 +23,7 @@ export function loadHandler(config: HandlerConfig): Handler {
         timeoutSeconds: config.commandTimeoutSeconds,
       });
     case 'image-to-pdf': {
-      // Loaded lazily: the module and command handlers do not need sharp or pdf-lib.
+      // Loaded lazily: the module and command handlers do not need the image code or sharp.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require('./image-to-pdf') as typeof import('./image-to-pdf');
       return mod.imageToPdfHandler({ maxBytes: config.maxImageBytes, maxPixels: config.maxImagePixels, validateDecode: config.validateDecode });
