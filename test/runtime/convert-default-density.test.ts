@@ -34,7 +34,7 @@ describe('npx spot-worker convert: a PNG without pHYs', () => {
     const r = spawnSync('npx', ['--yes', 'spot-worker', 'convert', input, '--out', out, ...flags], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).not.toMatch(/FAILED/);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^converted 1 of 1 file/);
+    expect(r.stdout).toMatch(/^converted 1 of 1 /);
     const pages = await inspectPdf(fs.readFileSync(path.join(out, 'no-phys.png.pdf')));
     expect(pages).toHaveLength(1);
     return pages[0];
