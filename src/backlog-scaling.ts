@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BACKLOG_EXPRESSION, BACKLOG_PER_INSTANCE_EXPRESSION, WAKE_EXPRESSION } from './contract/scaling-plan';
 
 /** Properties of `BacklogScaling`. */
 export interface BacklogScalingProps {
@@ -21,19 +22,6 @@ export interface BacklogScalingProps {
   /** How long the queue must stay empty before the group is set to 0. */
   readonly scaleToZeroAfter: Duration;
 }
-
-/** The metric-math expression of the backlog per instance, with 0 instances counted as 1. */
-export const BACKLOG_PER_INSTANCE_EXPRESSION =
-  '(FILL(visible, 0) + FILL(inflight, 0)) / IF(FILL(inservice, 0) > 0, FILL(inservice, 0), 1)';
-
-/** 1 when the group wants no instance but a message is waiting, else 0. */
-export const WAKE_EXPRESSION = 'IF(FILL(desired, 0) < 1 AND FILL(visible, 0) > 0, 1, 0)';
-
-/**
- * All messages the fleet still owes: waiting plus in flight. No FILL: a minute without queue
- * metrics yields no datapoint (not a 0), so a metrics gap can never look like an empty queue.
- */
-export const BACKLOG_EXPRESSION = 'visible + inflight';
 
 /**
  * Scales a worker group with the backlog, from and to zero. Three parts, because no single

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { FLEET_DIMENSION, KIND_DIMENSION, Metrics } from './contract/runtime-metrics';
+import { BACKLOG_EXPRESSION, BACKLOG_PER_INSTANCE_EXPRESSION, GroupMetric, UTILIZATION_EXPRESSION } from './contract/scaling-plan';
 
 /** What the fleet's metrics are about. */
 export interface FleetMetricSources {
@@ -52,7 +54,7 @@ export class FleetMetricFactory {
     return new cloudwatch.Metric({
       namespace: this.src.namespace,
       metricName,
-      dimensionsMap: { Fleet: this.src.fleetName },
+      dimensionsMap: { [FLEET_DIMENSION]: this.src.fleetName },
       period: ONE_MINUTE,
       statistic,
       ...options,
@@ -62,7 +64,7 @@ export class FleetMetricFactory {
   /** Waiting plus in-flight messages. */
   public backlog(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
     return new cloudwatch.MathExpression({
-      expression: 'FILL(visible, 0) + FILL(inflight, 0)',
+      expression: BACKLOG_EXPRESSION,
       usingMetrics: { visible: this.messagesVisible(), inflight: this.messagesInFlight() },
       label: 'Backlog (waiting + in flight)',
       period: ONE_MINUTE,
@@ -73,11 +75,11 @@ export class FleetMetricFactory {
   /** The scaling metric: backlog ÷ in-service instances (0 instances count as 1). */
   public backlogPerInstance(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
     return new cloudwatch.MathExpression({
-      expression: '(FILL(visible, 0) + FILL(inflight, 0)) / IF(FILL(inservice, 0) > 0, FILL(inservice, 0), 1)',
+      expression: BACKLOG_PER_INSTANCE_EXPRESSION,
       usingMetrics: {
         visible: this.messagesVisible({ statistic: 'Average' }),
         inflight: this.messagesInFlight({ statistic: 'Average' }),
-        inservice: this.groupMetric('GroupInServiceInstances'),
+        inservice: this.groupMetric(GroupMetric.IN_SERVICE),
       },
       label: 'Backlog per instance',
       period: ONE_MINUTE,
@@ -91,7 +93,7 @@ export class FleetMetricFactory {
     const ns = this.src.namespace.replace(/"/g, '\\"');
     const fleet = this.src.fleetName.replace(/"/g, '\\"');
     return new cloudwatch.MathExpression({
-      expression: `SUM(SEARCH('{"${ns}",Fleet,Kind} MetricName="JobFailures" Fleet="${fleet}"', 'Sum', ${period}))`,
+      expression: `SUM(SEARCH('{"${ns}",${FLEET_DIMENSION},${KIND_DIMENSION}} MetricName="${Metrics.JOB_FAILURES}" ${FLEET_DIMENSION}="${fleet}"', 'Sum', ${period}))`,
       usingMetrics: {},
       label: 'Job failures (all kinds)',
       period: ONE_MINUTE,
@@ -102,10 +104,10 @@ export class FleetMetricFactory {
   /** Percentage of instance time with at least one job in flight. */
   public utilization(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
     return new cloudwatch.MathExpression({
-      expression: '100 * FILL(busy, 0) / (IF(FILL(inservice, 0) > 0, FILL(inservice, 0), 1) * PERIOD(inservice))',
+      expression: UTILIZATION_EXPRESSION,
       usingMetrics: {
-        busy: this.runtimeMetric('BusyTime', 'Sum'),
-        inservice: this.groupMetric('GroupInServiceInstances'),
+        busy: this.runtimeMetric(Metrics.BUSY_TIME, 'Sum'),
+        inservice: this.groupMetric(GroupMetric.IN_SERVICE),
       },
       label: 'Utilisation (%)',
       period: ONE_MINUTE,

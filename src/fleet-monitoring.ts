@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { Metrics } from './contract/runtime-metrics';
+import { GroupMetric } from './contract/scaling-plan';
 import { FleetMetricFactory } from './fleet-metrics';
 
 export interface FleetMonitoringProps {
@@ -53,20 +55,20 @@ export class FleetMonitoring extends Construct {
         leftAnnotations: [{ value: props.backlogPerInstanceTarget, label: 'Scaling target' }],
       }),
       graph('Instances', [
-        m.groupMetric('GroupInServiceInstances', { label: 'In service' }),
-        m.groupMetric('GroupDesiredCapacity', { label: 'Desired' }),
+        m.groupMetric(GroupMetric.IN_SERVICE, { label: 'In service' }),
+        m.groupMetric(GroupMetric.DESIRED, { label: 'Desired' }),
       ]),
     );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmWidget({ title: 'Age of oldest message (s)', alarm: this.oldestMessageAlarm, width: 8, height: 6 }),
       new cloudwatch.AlarmWidget({ title: 'Dead-letter queue depth', alarm: this.deadLetterQueueAlarm, width: 8, height: 6 }),
-      graph('Images processed and failures', [m.runtimeMetric('ImagesProcessed', 'Sum', { label: 'Processed' }), m.jobFailures()]),
+      graph('Images processed and failures', [m.runtimeMetric(Metrics.IMAGES_PROCESSED, 'Sum', { label: 'Processed' }), m.jobFailures()]),
     );
     this.dashboard.addWidgets(
       graph('Processing time (ms)', [
-        m.runtimeMetric('ProcessingTime', 'p50', { label: 'p50' }),
-        m.runtimeMetric('ProcessingTime', 'p90', { label: 'p90' }),
-        m.runtimeMetric('ProcessingTime', 'Maximum', { label: 'max' }),
+        m.runtimeMetric(Metrics.PROCESSING_TIME, 'p50', { label: 'p50' }),
+        m.runtimeMetric(Metrics.PROCESSING_TIME, 'p90', { label: 'p90' }),
+        m.runtimeMetric(Metrics.PROCESSING_TIME, 'Maximum', { label: 'max' }),
       ]),
       graph('Utilisation (%)', [m.utilization()], { leftYAxis: { min: 0, max: 100 } }),
     );

@@ -3,6 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { RUNTIME_ENV } from './contract/runtime-env';
+import { DEFAULT_METRICS_NAMESPACE } from './contract/runtime-metrics';
 import { instanceTypeMismatch } from './instance-type-requirements';
 import { WorkerHandler } from './worker-handler';
 
@@ -26,7 +28,8 @@ export interface QueueDrivenSpotWorkerFleetProps {
 
   /**
    * Key prefix of the objects to process. Only ObjectCreated events under it reach the queue.
-   * Must be non-empty and must not overlap `outputPrefix`.
+   * Must be non-empty and must not overlap `outputPrefix`. It names a folder: a missing trailing
+   * `/` is added (`'uploads'` becomes `'uploads/'`).
    *
    * @default 'uploads/'
    */
@@ -34,7 +37,8 @@ export interface QueueDrivenSpotWorkerFleetProps {
 
   /**
    * Key prefix the outputs are written under: `<outputPrefix><key relative to inputPrefix><extension>`.
-   * Must not overlap `inputPrefix`, otherwise outputs could re-trigger the notification.
+   * Must not overlap `inputPrefix`, otherwise outputs could re-trigger the notification. A missing
+   * trailing `/` is added (`'processed'` becomes `'processed/'`).
    *
    * @default 'processed/'
    */
@@ -280,14 +284,15 @@ export interface QueueDrivenSpotWorkerFleetProps {
   readonly handler?: WorkerHandler;
 
   /**
-   * Jobs in flight per instance.
+   * Jobs in flight per instance: an integer from 1 to 256.
    *
    * @default - the instance's vCPU count
    */
   readonly concurrency?: number;
 
   /**
-   * How long an idle worker keeps its scale-in protection before clearing it.
+   * How long an idle worker keeps its scale-in protection before clearing it: whole seconds,
+   * from 0 to 1 day.
    *
    * @default Duration.seconds(60)
    */
@@ -417,14 +422,22 @@ function rejectTokens(props: QueueDrivenSpotWorkerFleetProps): void {
 }
 
 /**
+ * A prefix names a folder: the runtime requires the trailing '/', and without it 'uploads' would
+ * also match 'uploads-old/...'. Tokens and '' are left alone (both are rejected below).
+ */
+function asFolder(prefix: string): string {
+  return Token.isUnresolved(prefix) || prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/**
  * Applies the defaults and rejects inconsistent props with a message that says what to change.
  * Tokens are not allowed in values the construct computes with (prefixes, durations, capacities).
  */
 export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): ResolvedFleetProps {
   rejectTokens(props);
   const errors: string[] = [];
-  const inputPrefix = props.inputPrefix ?? 'uploads/';
-  const outputPrefix = props.outputPrefix ?? 'processed/';
+  const inputPrefix = asFolder(props.inputPrefix ?? RUNTIME_ENV.SPOT_WORKER_INPUT_PREFIX.default);
+  const outputPrefix = asFolder(props.outputPrefix ?? RUNTIME_ENV.SPOT_WORKER_OUTPUT_PREFIX.default);
   const inputSuffixes = props.inputSuffixes ?? DEFAULT_INPUT_SUFFIXES;
 
   for (const [name, v] of [['inputPrefix', inputPrefix], ['outputPrefix', outputPrefix], ...inputSuffixes.map((x) => ['inputSuffixes', x])]) {
@@ -559,11 +572,7 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
   }
   const idleGracePeriod = props.idleGracePeriod ?? Duration.seconds(60);
 
-  if (props.concurrency !== undefined && (!Number.isInteger(props.concurrency) || props.concurrency < 1)) {
-    errors.push(`concurrency must be an integer >= 1, got ${props.concurrency}.`);
-  }
-
-  const metricsNamespace = props.metricsNamespace ?? 'SpotWorkerFleet';
+  const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
   if (metricsNamespace === '' || metricsNamespace.startsWith('AWS/')) {
     errors.push(`metricsNamespace '${metricsNamespace}' is not allowed: use a non-empty namespace that does not start with 'AWS/'.`);
   }

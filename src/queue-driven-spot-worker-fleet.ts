@@ -10,6 +10,9 @@ import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BacklogScaling } from './backlog-scaling';
+import { RUNTIME_ENV } from './contract/runtime-env';
+import { Metrics } from './contract/runtime-metrics';
+import { GroupMetric } from './contract/scaling-plan';
 import { FleetMetricFactory } from './fleet-metrics';
 import { FleetMonitoring } from './fleet-monitoring';
 import { QueueDrivenSpotWorkerFleetProps, ResolvedFleetProps, resolveFleetProps } from './fleet-props';
@@ -19,6 +22,7 @@ import {
 } from './nag-acknowledgements';
 import { SourceConditionedQueueDestination } from './queue-notification';
 import { resolveRuntimeBundle } from './runtime-bundle';
+import { assertRuntimeAccepts, HANDLER_ENV, OWNED_ENV } from './runtime-env-check';
 import { FleetWake, WAKE_QUIET_INTERVAL } from './wake/fleet-wake';
 import { WorkerHandler } from './worker-handler';
 import { WorkerPermissions } from './worker-permissions';
@@ -27,23 +31,8 @@ import { BootDownload, renderWorkerBootScript } from './worker-user-data';
 /** Name of the termination lifecycle hook; the runtime completes it once drained. */
 export const DRAIN_LIFECYCLE_HOOK_NAME = 'spot-worker-drain';
 
-/** Variables a `WorkerHandler` may set. */
-const HANDLER_ENV = new Set([
-  'SPOT_WORKER_HANDLER_MODULE', 'SPOT_WORKER_HANDLER_COMMAND', 'SPOT_WORKER_OUTPUT_EXTENSION',
-  'SPOT_WORKER_OUTPUT_CONTENT_TYPE', 'SPOT_WORKER_COMMAND_TIMEOUT_SECONDS',
-]);
-
-/** Environment variables the construct sets itself (not overridable through `runtimeEnvironment`). */
-const OWNED_ENV = new Set([
-  ...HANDLER_ENV,
-  'AWS_REGION', 'SPOT_WORKER_QUEUE_URL', 'SPOT_WORKER_DLQ_URL', 'SPOT_WORKER_BUCKET', 'SPOT_WORKER_INPUT_PREFIX',
-  'SPOT_WORKER_OUTPUT_PREFIX', 'SPOT_WORKER_HANDLER', 'SPOT_WORKER_CONCURRENCY', 'SPOT_WORKER_IDLE_GRACE_SECONDS',
-  'SPOT_WORKER_ASG_NAME', 'SPOT_WORKER_INSTANCE_ID', 'SPOT_WORKER_LIFECYCLE_HOOK_NAME', 'SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS',
-  'SPOT_WORKER_METRICS_NAMESPACE', 'SPOT_WORKER_FLEET_NAME',
-]);
-
-/** The runtime's own drain limit for SIGTERM and Spot notices when `SPOT_WORKER_DRAIN_TIMEOUT_SECONDS` is unset. */
-const RUNTIME_DEFAULT_DRAIN_SECONDS = 90;
+/** The runtime's drain limit for SIGTERM and Spot notices (`SPOT_WORKER_DRAIN_TIMEOUT_SECONDS`: range and default). */
+const RUNTIME_DRAIN = RUNTIME_ENV.SPOT_WORKER_DRAIN_TIMEOUT_SECONDS;
 
 /**
  * S3 uploads → SQS → an Auto Scaling group of Graviton Spot instances that grows with the backlog
@@ -160,12 +149,15 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       SPOT_WORKER_OUTPUT_PREFIX: cfg.outputPrefix,
       SPOT_WORKER_HANDLER: handler.kind,
       ...(handler.environment ?? {}),
-      SPOT_WORKER_IDLE_GRACE_SECONDS: String(cfg.idleGracePeriod.toSeconds()),
+      // Not rounded: a fraction of a second reaches the check below, which says what to change.
+      SPOT_WORKER_IDLE_GRACE_SECONDS: String(cfg.idleGracePeriod.toSeconds({ integral: false })),
       SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS: String(cfg.drainTimeout.toSeconds()),
       SPOT_WORKER_METRICS_NAMESPACE: cfg.metricsNamespace,
       SPOT_WORKER_FLEET_NAME: this.fleetName,
     };
     if (props.concurrency !== undefined) environment.SPOT_WORKER_CONCURRENCY = String(props.concurrency);
+    const stopTimeoutSeconds = Math.max(cfg.drainTimeout.toSeconds(), runtimeDrainSeconds(runtimeEnvironment)) + 30;
+    assertRuntimeAccepts(environment, { SPOT_WORKER_LIFECYCLE_HOOK_NAME: DRAIN_LIFECYCLE_HOOK_NAME });
 
     const download = (asset: s3_assets.Asset, fileName?: string): BootDownload =>
       ({ bucket: asset.s3BucketName, key: asset.s3ObjectKey, fileName });
@@ -177,7 +169,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       environment,
       lifecycleHookName: DRAIN_LIFECYCLE_HOOK_NAME,
       // The runtime may use its whole drain window (lifecycle or SIGTERM); systemd must not SIGKILL it before.
-      stopTimeoutSeconds: Math.max(cfg.drainTimeout.toSeconds(), runtimeDrainSeconds(runtimeEnvironment)) + 30,
+      stopTimeoutSeconds,
     });
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -309,7 +301,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
 
   /** Instances in service. */
   public metricInServiceInstances(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.groupMetric('GroupInServiceInstances', options);
+    return this.metrics.groupMetric(GroupMetric.IN_SERVICE, options);
   }
 
   /** Age of the oldest waiting message, in seconds. */
@@ -324,7 +316,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
 
   /** Objects processed and written (runtime metric `ImagesProcessed`, Sum). */
   public metricImagesProcessed(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.runtimeMetric('ImagesProcessed', 'Sum', options);
+    return this.metrics.runtimeMetric(Metrics.IMAGES_PROCESSED, 'Sum', options);
   }
 
   /** Failed jobs of every kind (runtime metric `JobFailures`, summed over `Kind`). */
@@ -334,7 +326,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
 
   /** Processing time per job in milliseconds (runtime metric `ProcessingTime`, p90 by default). */
   public metricProcessingTime(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.runtimeMetric('ProcessingTime', 'p90', options);
+    return this.metrics.runtimeMetric(Metrics.PROCESSING_TIME, 'p90', options);
   }
 
   /** Percentage of in-service instance time with at least one job in flight (from `BusyTime`). */
@@ -411,10 +403,10 @@ function instanceRequirements(
 
 function runtimeDrainSeconds(env: { [name: string]: string }): number {
   const value = env.SPOT_WORKER_DRAIN_TIMEOUT_SECONDS;
-  if (value === undefined || Token.isUnresolved(value)) return RUNTIME_DEFAULT_DRAIN_SECONDS;
+  if (value === undefined || Token.isUnresolved(value)) return RUNTIME_DRAIN.default;
   const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 7200) {
-    throw new Error(`runtimeEnvironment SPOT_WORKER_DRAIN_TIMEOUT_SECONDS must be an integer from 1 to 7200, got '${value}'.`);
+  if (!Number.isInteger(seconds) || seconds < RUNTIME_DRAIN.min || seconds > RUNTIME_DRAIN.max) {
+    throw new Error(`runtimeEnvironment SPOT_WORKER_DRAIN_TIMEOUT_SECONDS must be an integer from ${RUNTIME_DRAIN.min} to ${RUNTIME_DRAIN.max}, got '${value}'.`);
   }
   return seconds;
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import { RUNTIME_ENV } from './contract/runtime-env';
 
 /** Where a handler's files are installed on the instance. */
 export const HANDLER_INSTALL_DIR = '/opt/spot-worker-handler';
@@ -86,7 +87,8 @@ export interface WorkerHandlerConfig {
 
 const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs'];
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
-const OUTPUT_EXTENSION = /^\.[A-Za-z0-9._-]{1,32}$/;
+const OUTPUT_EXTENSION = RUNTIME_ENV.SPOT_WORKER_OUTPUT_EXTENSION.pattern.regex;
+const COMMAND_TIMEOUT = RUNTIME_ENV.SPOT_WORKER_COMMAND_TIMEOUT_SECONDS;
 
 /**
  * What the workers do with each object. The runtime fetches the object, passes it to the handler
@@ -186,13 +188,13 @@ class CommandHandler extends WorkerHandler {
       if (!PACKAGE_NAME.test(p)) throw new Error(`WorkerHandler.fromCommand: '${p}' is not a valid dnf package name.`);
     }
     if (options.outputExtension !== undefined && !OUTPUT_EXTENSION.test(options.outputExtension)) {
-      throw new Error(`WorkerHandler.fromCommand: outputExtension '${options.outputExtension}' must start with '.' and use letters, digits, '.', '_' or '-', e.g. '.pdf'.`);
+      throw new Error(`WorkerHandler.fromCommand: outputExtension '${options.outputExtension}' ${RUNTIME_ENV.SPOT_WORKER_OUTPUT_EXTENSION.pattern.rule}.`);
     }
     if (options.outputContentType !== undefined && !/^[\w.+-]+\/[\w.+-]+(;.*)?$/.test(options.outputContentType)) {
       throw new Error(`WorkerHandler.fromCommand: outputContentType '${options.outputContentType}' is not a media type such as 'application/pdf'.`);
     }
     const timeoutSeconds = options.timeout?.toSeconds();
-    if (timeoutSeconds !== undefined && (timeoutSeconds < 1 || timeoutSeconds > 43_200)) {
+    if (timeoutSeconds !== undefined && (timeoutSeconds < COMMAND_TIMEOUT.min || timeoutSeconds > COMMAND_TIMEOUT.max)) {
       throw new Error('WorkerHandler.fromCommand: timeout must be between 1 second and 12 hours.');
     }
   }

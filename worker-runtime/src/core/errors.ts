@@ -4,8 +4,10 @@
  * (retrying cannot help), anything else is treated as transient and retried through the
  * message's visibility timeout with backoff.
  */
+import { FailureKind } from '../contract/failure-kinds';
+
 export class PermanentError extends Error {
-  /** Machine-readable kind, e.g. `invalid-image`, `too-large`, `object-gone`. */
+  /** Machine-readable kind, see contract/failure-kinds.ts. */
   public readonly kind: string;
   /** Marks the error as permanent for code that cannot share this class (see `isPermanent`). */
   public readonly permanent = true;
@@ -27,7 +29,7 @@ export class InvalidInputError extends PermanentError {
 /** The source object does not exist (deleted before we got to it). */
 export class ObjectGoneError extends PermanentError {
   constructor(bucket: string, key: string) {
-    super('object-gone', `s3://${bucket}/${key} no longer exists`);
+    super(FailureKind.OBJECT_GONE, `s3://${bucket}/${key} no longer exists`);
     this.name = 'ObjectGoneError';
   }
 }
@@ -56,7 +58,7 @@ export function isPermanent(err: unknown): err is PermanentError {
 /** A queue message whose body is not an S3 event notification we can read. */
 export class MalformedEventError extends PermanentError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('malformed-event', message, options);
+    super(FailureKind.MALFORMED_EVENT, message, options);
     this.name = 'MalformedEventError';
   }
 }

@@ -8,6 +8,7 @@ import { Handler, outputParts } from './handler';
 import type { KeyMapper } from './key-mapping';
 import type { DeadLetterReason, ObjectStore, QueueMessage } from './ports';
 import { ObjectCreatedRecord, parseS3Event } from './s3-event';
+import { FailureKind } from '../contract/failure-kinds';
 
 export interface RecordResult {
   readonly bucket: string;
@@ -56,9 +57,9 @@ export function transientFailure(err: unknown): { kind: string; reason: string }
     const o = err as { kind?: unknown; message?: unknown };
     let text: string;
     try { text = typeof o.message === 'string' ? o.message : JSON.stringify(err); } catch { text = String(err); }
-    return { kind: typeof o.kind === 'string' && o.kind !== '' ? o.kind : 'thrown-non-error', reason: text ?? String(err) };
+    return { kind: typeof o.kind === 'string' && o.kind !== '' ? o.kind : FailureKind.THROWN_NON_ERROR, reason: text ?? String(err) };
   }
-  return { kind: 'thrown-non-error', reason: `threw a non-Error: ${typeof err === 'string' ? err : String(err)}` };
+  return { kind: FailureKind.THROWN_NON_ERROR, reason: `threw a non-Error: ${typeof err === 'string' ? err : String(err)}` };
 }
 
 async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: AbortSignal): Promise<RecordResult> {
@@ -68,11 +69,11 @@ async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: Ab
   const base = { bucket: rec.bucket, key: rec.key };
   try {
     if (deps.maxInputBytes !== undefined && rec.size !== undefined && rec.size > deps.maxInputBytes) {
-      throw new PermanentError('too-large', `object is ${rec.size} bytes, over the limit of ${deps.maxInputBytes}`);
+      throw new PermanentError(FailureKind.TOO_LARGE, `object is ${rec.size} bytes, over the limit of ${deps.maxInputBytes}`);
     }
     const obj = await deps.store.getObject(rec.bucket, rec.key, signal);
     if (deps.maxInputBytes !== undefined && obj.body.length > deps.maxInputBytes) {
-      throw new PermanentError('too-large', `object is ${obj.body.length} bytes, over the limit of ${deps.maxInputBytes}`);
+      throw new PermanentError(FailureKind.TOO_LARGE, `object is ${obj.body.length} bytes, over the limit of ${deps.maxInputBytes}`);
     }
     signal.throwIfAborted();
     const out = await deps.handler.handle(
@@ -99,7 +100,7 @@ async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: Ab
       return { ...base, status: 'permanent-failure', kind: err.kind, reason: err.message, durationMs };
     }
     const f = transientFailure(err);
-    return { ...base, status: 'transient-failure', kind: signal.aborted ? 'aborted' : f.kind, reason: f.reason, durationMs };
+    return { ...base, status: 'transient-failure', kind: signal.aborted ? FailureKind.ABORTED : f.kind, reason: f.reason, durationMs };
   }
 }
 
@@ -130,7 +131,7 @@ export async function runJob(message: QueueMessage, deps: JobDeps, signal: Abort
     const more = failed.length > 1 ? ` (and ${failed.length - 1} more record(s) failed)` : '';
     return {
       action: 'dead-letter',
-      reason: { kind: first.kind ?? 'permanent', message: `${first.reason ?? 'failed'}${more}`, bucket: first.bucket, key: first.key },
+      reason: { kind: first.kind ?? FailureKind.PERMANENT, message: `${first.reason ?? 'failed'}${more}`, bucket: first.bucket, key: first.key },
       records: results,
     };
   }

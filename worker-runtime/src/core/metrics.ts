@@ -1,17 +1,12 @@
 /**
- * Metric names and the sinks that do not need AWS: a no-op sink, an in-memory one (local mode,
- * tests) and one that writes aggregated datapoints to the log. The CloudWatch sink lives in
- * adapters/aws/cloudwatch-metrics.ts.
+ * The sinks that do not need AWS: a no-op sink, an in-memory one (local mode, tests) and one that
+ * writes aggregated datapoints to the log. The CloudWatch sink lives in
+ * adapters/aws/cloudwatch-metrics-sink.ts; the metric names are the contract's (contract/runtime-metrics.ts).
  */
 import type { Logger } from './logger';
 import type { MetricsSink, MetricUnit } from './ports';
 
-export const Metrics = {
-  IMAGES_PROCESSED: 'ImagesProcessed',
-  JOB_FAILURES: 'JobFailures',
-  PROCESSING_TIME: 'ProcessingTime',
-  BUSY_TIME: 'BusyTime',
-} as const;
+export { Metrics } from '../contract/runtime-metrics';
 
 export interface MetricDatum {
   readonly name: string;

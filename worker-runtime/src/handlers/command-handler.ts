@@ -9,6 +9,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
+import { FailureKind } from '../contract/failure-kinds';
 import { PermanentError, TransientError } from '../core/errors';
 import type { Handler, HandlerContext, HandlerInput, HandlerOutput } from '../core/handler';
 
@@ -59,7 +60,7 @@ export function createCommandHandler(options: CommandHandlerOptions): Handler {
         try {
           body = await fs.readFile(outputFile);
         } catch {
-          throw new TransientError('command-no-output', 'command exited 0 but wrote no file at $SPOT_WORKER_OUTPUT_FILE');
+          throw new TransientError(FailureKind.COMMAND_NO_OUTPUT, 'command exited 0 but wrote no file at $SPOT_WORKER_OUTPUT_FILE');
         }
         return { body, contentType, extension };
       } finally {
@@ -93,19 +94,19 @@ function runCommand(
     child.on('error', (err) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      reject(new TransientError('command-failed', `could not start the command: ${err.message}`));
+      reject(new TransientError(FailureKind.COMMAND_FAILED, `could not start the command: ${err.message}`));
     });
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       signal.removeEventListener('abort', onAbort);
       const tail = stderr.trim().split('\n').slice(-5).join(' | ');
-      if (stopReason) return reject(new TransientError('command-failed', `command ${stopReason}${tail ? `: ${tail}` : ''}`));
+      if (stopReason) return reject(new TransientError(FailureKind.COMMAND_FAILED, `command ${stopReason}${tail ? `: ${tail}` : ''}`));
       if (code === 0) return resolve();
       if (code === PERMANENT_EXIT_CODE) {
-        return reject(new PermanentError('command-rejected', `command rejected the input (exit ${code})${tail ? `: ${tail}` : ''}`));
+        return reject(new PermanentError(FailureKind.COMMAND_REJECTED, `command rejected the input (exit ${code})${tail ? `: ${tail}` : ''}`));
       }
-      reject(new TransientError('command-failed', `command failed (${sig ? `signal ${sig}` : `exit ${code}`})${tail ? `: ${tail}` : ''}`));
+      reject(new TransientError(FailureKind.COMMAND_FAILED, `command failed (${sig ? `signal ${sig}` : `exit ${code}`})${tail ? `: ${tail}` : ''}`));
     });
   });
 }

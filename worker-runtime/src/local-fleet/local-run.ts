@@ -14,6 +14,8 @@ import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy }
 import { LOCAL_CONFIG_ENV, LocalWorkerConfig, runLayout } from './worker-config';
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
 import { DEFAULT_SUFFIXES, LocalBucket } from '../adapters/local/local-bucket';
+import { FailureKind } from '../contract/failure-kinds';
+import { Metrics } from '../contract/runtime-metrics';
 import { ConfigError } from '../core/errors';
 import { decodeS3Key } from '../core/s3-event';
 import { seededRandom } from '../util/seeded-random';
@@ -173,7 +175,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   fleet.on('event', (_w, e) => {
     if (e.type === 'released') released++;
     if (e.type === 'requests') addRequests(e.counts);
-    if (e.type === 'metrics') for (const d of e.data) if (d.name === 'BusyTime') busySeconds += d.value;
+    if (e.type === 'metrics') for (const d of e.data) if (d.name === Metrics.BUSY_TIME) busySeconds += d.value;
   });
 
   const progress = new ProgressDisplay({ label, stream: stdout, tty: options.tty });
@@ -352,7 +354,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     }
     return {
       sourceKey,
-      kind: m.attributes.FailureKind ?? 'max-receives-exceeded',
+      kind: m.attributes.FailureKind ?? FailureKind.MAX_RECEIVES_EXCEEDED,
       reason: m.attributes.FailureReason ?? `received ${m.receiveCount} times without being deleted (maxReceiveCount ${maxReceiveCount}): redriven by the queue`,
       receiveCount: Number(m.attributes.OriginalReceiveCount ?? m.receiveCount),
     };

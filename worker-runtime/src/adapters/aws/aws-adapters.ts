@@ -9,6 +9,7 @@ import { ImdsClient } from './imds-client';
 import { ImdsInterruptionWatcher } from './imds-watcher';
 import { S3ObjectStore } from './s3-object-store';
 import { SqsWorkQueue } from './sqs-work-queue';
+import { FLEET_DIMENSION } from '../../contract/runtime-metrics';
 import type { RunConfig } from '../../core/config';
 import { ConfigError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
@@ -39,7 +40,7 @@ export interface AwsAdapterOptions {
 export async function createAwsAdapters(config: RunConfig, logger: Logger, options: AwsAdapterOptions = {}): Promise<AwsAdapters> {
   const env = options.env ?? process.env;
   const clients = options.clients ?? createAwsClients(env);
-  const dims = { Fleet: config.fleetName };
+  const dims = { [FLEET_DIMENSION]: config.fleetName };
   const metrics: MetricsSink = config.metrics === 'cloudwatch'
     ? new CloudWatchMetricsSink(clients.cloudWatch, config.metricsNamespace, dims)
     : config.metrics === 'log' ? new LogMetricsSink(logger.child({ component: 'metrics' }), dims) : new NoopMetricsSink();

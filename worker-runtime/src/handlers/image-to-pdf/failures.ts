@@ -2,16 +2,11 @@
  * The permanent failures of the image → PDF handler. Each has a stable `kind` (used as the
  * DLQ `FailureKind` attribute and the `Kind` metric dimension) and a message a person can act on.
  */
+import type { ImageFailureKind } from '../../contract/failure-kinds';
 import { InvalidInputError } from '../../core/errors';
 
-/** Every failure kind this handler can raise. */
-export type ImageFailureKind =
-  | 'empty'
-  | 'truncated'
-  | 'corrupt'
-  | 'not-an-image'
-  | 'unsupported-format'
-  | 'too-large';
+/** Every failure kind this handler can raise (contract/failure-kinds.ts). */
+export type { ImageFailureKind };
 
 export class ImageInputError extends InvalidInputError {
   public readonly kind: ImageFailureKind;
