@@ -68,10 +68,8 @@ function listFiles(dir) {
   const out = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
-    // src/contract is a link to the construct's src/contract (docs/architecture.md): follow links.
-    const stat = entry.isSymbolicLink() ? fs.statSync(p) : entry;
-    if (stat.isDirectory()) out.push(...listFiles(p));
-    else if (stat.isFile()) out.push(p);
+    if (entry.isDirectory()) out.push(...listFiles(p));
+    else if (entry.isFile()) out.push(p);
   }
   return out.sort();
 }
