@@ -6,6 +6,8 @@
 import { Metrics } from './metrics';
 import type { MetricsSink } from './ports';
 import { errorText, WorkerEmitter } from './worker-events';
+import { FailureKind } from '../contract/failure-kinds';
+import { KIND_DIMENSION } from '../contract/runtime-metrics';
 
 export class WorkerMetrics {
   private running = 0;
@@ -33,12 +35,12 @@ export class WorkerMetrics {
         sink.record(Metrics.IMAGES_PROCESSED, 1, 'Count');
         sink.record(Metrics.PROCESSING_TIME, r.durationMs ?? 0, 'Milliseconds');
       } else if (r.status !== 'ignored') {
-        sink.record(Metrics.JOB_FAILURES, 1, 'Count', { Kind: r.status === 'transient-failure' ? 'transient' : r.kind ?? 'permanent' });
+        sink.record(Metrics.JOB_FAILURES, 1, 'Count', { [KIND_DIMENSION]: r.status === 'transient-failure' ? FailureKind.TRANSIENT : r.kind ?? FailureKind.PERMANENT });
       }
     });
     // A malformed event has no record, so no record_done: count it when it is dead-lettered.
     events.on('message_dead_lettered', (e) => {
-      if (e.reason.kind === 'malformed-event') sink.record(Metrics.JOB_FAILURES, 1, 'Count', { Kind: 'malformed-event' });
+      if (e.reason.kind === FailureKind.MALFORMED_EVENT) sink.record(Metrics.JOB_FAILURES, 1, 'Count', { [KIND_DIMENSION]: FailureKind.MALFORMED_EVENT });
     });
   }
 
