@@ -5,9 +5,9 @@
  * to synthesize, and the worker then exited with a configuration error on every restart).
  */
 import { Duration } from 'aws-cdk-lib';
-import { loadRunConfig } from '../../worker-runtime/src/core/config';
 import { synthFleet } from './support/fleet-stack';
 import { workerEnvOf } from './support/worker-env';
+import { loadRunConfig } from '../../worker-runtime/src/core/config';
 
 describe('the env file a fleet writes is one the runtime accepts', () => {
   test('defaults', () => {
