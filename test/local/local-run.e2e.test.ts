@@ -37,6 +37,8 @@ describe('spot-worker local, end to end under chaos', () => {
       handlerModule: path.join(__dirname, 'support', 'slow-image-handler.ts'),
       maxWorkers: 3,
       concurrency: 1,
+      // A slow handler: no prefetch (docs/runtime.md), so idle workers are not left without work.
+      prefetch: 0,
       interruptEvery: 2.5,
       killEvery: 3,
       seed: 42,

@@ -5,10 +5,10 @@
  */
 import { CommandError, CommandSpec } from './args';
 import { createAwsAdapters } from '../adapters/aws/aws-adapters';
+import { buildWorker } from '../core/build-worker';
 import { loadRunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { createJsonLogger } from '../core/logger';
-import { Worker } from '../core/worker';
 import { loadHandler } from '../handlers/load-handler';
 
 export const spec: CommandSpec<{}> = {
@@ -27,26 +27,15 @@ export async function run(): Promise<number> {
   const adapters = await createAwsAdapters(config, logger).catch((err: unknown) => {
     throw err instanceof ConfigError ? new CommandError(err.message) : err;
   });
-  const worker = new Worker({
+  const worker = buildWorker(config, {
     queue: adapters.queue,
     store: adapters.store,
     handler,
-    inputPrefix: config.inputPrefix,
-    outputPrefix: config.outputPrefix,
-    outputBucket: config.outputBucket,
-    concurrency: config.concurrency,
-    prefetch: config.prefetch,
-    waitTimeSeconds: config.receiveWaitSeconds,
-    idleGraceSeconds: config.idleGraceSeconds,
+    logger,
     instance: adapters.instance,
     lifecycleAction: adapters.lifecycleAction,
-    lifecycleHeartbeatSeconds: config.lifecycleHeartbeatIntervalSeconds,
     interruptions: adapters.interruptions,
     metrics: adapters.metrics,
-    logger,
-    backoff: { baseSeconds: config.retryBaseSeconds, maxSeconds: config.retryMaxSeconds },
-    drainTimeoutSeconds: config.drainTimeoutSeconds,
-    maxInputBytes: config.maxImageBytes,
   });
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info('signal received; draining', { signal });

@@ -88,6 +88,10 @@ export interface WorkerOptions {
 export const DEFAULT_PREFETCH = 10;
 /** Deletes wait this long for companions (a full batch goes at once). */
 export const DEFAULT_DELETE_LINGER_MS = 1000;
+/** Jobs still running this long before a drain deadline are aborted and released. */
+export const DEFAULT_DRAIN_MARGIN_SECONDS = 5;
+/** Buffered metrics are flushed once per CloudWatch minute. */
+export const DEFAULT_METRICS_FLUSH_SECONDS = 60;
 /** The visibility timeout assumed when the queue's cannot be read. */
 const ASSUMED_VISIBILITY_SECONDS = 30;
 
@@ -143,7 +147,8 @@ export class Worker extends WorkerEmitter {
     const logger = options.logger ?? silentLogger;
     logWorkerEvents(this, logger);
     this.countEvents();
-    this.metrics = new WorkerMetrics(options.metrics ?? new NoopMetricsSink(), this, (options.metricsFlushSeconds ?? 60) * 1000);
+    const flushEveryMs = (options.metricsFlushSeconds ?? DEFAULT_METRICS_FLUSH_SECONDS) * 1000;
+    this.metrics = new WorkerMetrics(options.metrics ?? new NoopMetricsSink(), this, flushEveryMs);
     this.loop = new ReceiveLoop(this.queue, this.inFlight, Math.min(20, Math.max(0, options.waitTimeSeconds ?? 20)), this);
     this.protection = new ScaleInProtection(options.instance, (options.idleGraceSeconds ?? 60) * 1000, logger,
       (p) => this.emit('protection_changed', { protected: p }));
@@ -341,7 +346,7 @@ export class Worker extends WorkerEmitter {
   }
 
   private marginMs(): number {
-    return (this.options.drainMarginSeconds ?? 5) * 1000;
+    return (this.options.drainMarginSeconds ?? DEFAULT_DRAIN_MARGIN_SECONDS) * 1000;
   }
 
   private lifecycleToComplete(): LifecycleAction | undefined {

@@ -11,13 +11,14 @@ import { defaultWorkerEntry, FleetWorker, LocalFleet, WorkerEntry } from './flee
 import { ProgressDisplay } from './progress';
 import { DeadLetterEntry, LocalReport, renderMarkdown, ScalingEvent, summaryLine } from './report';
 import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy } from './scaler';
-import { LOCAL_CONFIG_ENV, LocalWorkerConfig, runLayout } from './worker-config';
+import { localWorkerEnv, LocalWorkerConfig, runLayout } from './worker-config';
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
 import { DEFAULT_SUFFIXES, LocalBucket } from '../adapters/local/local-bucket';
 import { FailureKind } from '../contract/failure-kinds';
 import { Metrics } from '../contract/runtime-metrics';
 import { ConfigError } from '../core/errors';
-import { decodeS3Key } from '../core/s3-event';
+import { KeyMapper } from '../core/key-mapping';
+import { parseS3Event } from '../core/s3-event';
 import { seededRandom } from '../util/seeded-random';
 import { sleep } from '../util/sleep';
 import { walkFiles } from '../util/walk-files';
@@ -32,6 +33,11 @@ export interface LocalRunOptions {
   readonly maxWorkers?: number;
   /** Jobs in flight per worker. @default 1 */
   readonly concurrency?: number;
+  /**
+   * Messages each worker receives ahead of a free slot (`SPOT_WORKER_PREFETCH`; docs/runtime.md:
+   * lower it for slow handlers). @default `spot-worker run`'s default (10)
+   */
+  readonly prefetch?: number;
   /** Seconds between injected Spot interruptions. @default none */
   readonly interruptEvery?: number;
   /** Chaos: seconds between SIGKILLs of a random worker. @default none */
@@ -75,14 +81,26 @@ const INPUT_PREFIX = 'uploads/';
 const OUTPUT_PREFIX = 'processed/';
 const MARKER = '.spot-worker-local-run';
 
-/** The output of an input key: `<output prefix><key relative to input prefix><extension>`. */
+const KEYS = new KeyMapper({ inputPrefix: INPUT_PREFIX, outputPrefix: OUTPUT_PREFIX });
+
+/** Whether an input has its output: the run loop's output key with the extension the handler chose (`.pdf` by default). */
 function hasOutput(outputs: ReadonlySet<string>, inputKey: string): boolean {
-  const stem = OUTPUT_PREFIX + inputKey.slice(INPUT_PREFIX.length);
+  const stem = KEYS.outputKey(inputKey, '');
+  if (stem === undefined) return false;
   if (outputs.has(stem + '.pdf')) return true;
   for (const o of outputs) {
-    if (o.startsWith(stem) && /^\.[A-Za-z0-9_-]{1,16}$/.test(o.slice(stem.length))) return true;
+    if (o.startsWith(stem) && /^\.[^/]+$/.test(o.slice(stem.length))) return true;
   }
   return false;
+}
+
+/** The source key of a dead-lettered event, read by the run loop's own parser. */
+function eventSourceKey(body: string): string {
+  try {
+    return parseS3Event(body).records[0]?.key ?? '(event without records)';
+  } catch {
+    return '(unparseable event)';
+  }
 }
 
 /** Refuses to write into a folder that is not empty and not a previous local run; clears a previous run. */
@@ -154,20 +172,21 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     bucketName: BUCKET,
     bucketRoot: layout.bucketRoot,
     bucketStateDir: layout.bucketStateDir,
-    inputPrefix: INPUT_PREFIX,
-    outputPrefix: OUTPUT_PREFIX,
     visibilityTimeoutSeconds,
     maxReceiveCount,
-    concurrency,
     timeScale,
-    retryBaseSeconds: Math.max(1, Math.round(10 / timeScale)),
-    validateDecode: options.validateDecode ?? false,
-    handlerModule: options.handlerModule ? path.resolve(options.handlerModule) : undefined,
-    logLevel: 'info',
   };
   const fleet = new LocalFleet({
     entry: options.workerEntry ?? defaultWorkerEntry(),
-    env: { ...process.env, [LOCAL_CONFIG_ENV]: JSON.stringify(workerConfig) },
+    env: localWorkerEnv(process.env, {
+      inputPrefix: INPUT_PREFIX,
+      outputPrefix: OUTPUT_PREFIX,
+      concurrency,
+      prefetch: options.prefetch,
+      validateDecode: options.validateDecode ?? false,
+      handlerModule: options.handlerModule ? path.resolve(options.handlerModule) : undefined,
+      logLevel: 'info',
+    }, workerConfig),
     logDir: layout.logDir,
   });
   let busySeconds = 0;
@@ -343,15 +362,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   // Ground truth from the bucket and the DLQ, not from what workers said.
   const outputs = new Set(await bucket.list(OUTPUT_PREFIX));
   const deadLetterEntries: DeadLetterEntry[] = (await dlq.list()).map((m) => {
-    let sourceKey = m.attributes.SourceKey;
-    if (!sourceKey) {
-      try {
-        const rec = (JSON.parse(m.body) as { Records?: Array<{ s3?: { object?: { key?: string } } }> }).Records?.[0];
-        sourceKey = rec?.s3?.object?.key ? decodeS3Key(rec.s3.object.key) : '(unparseable event)';
-      } catch {
-        sourceKey = '(unparseable event)';
-      }
-    }
+    const sourceKey = m.attributes.SourceKey || eventSourceKey(m.body);
     return {
       sourceKey,
       kind: m.attributes.FailureKind ?? FailureKind.MAX_RECEIVES_EXCEEDED,

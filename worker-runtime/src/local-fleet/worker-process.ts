@@ -1,9 +1,9 @@
 /**
- * One local worker process: the same `Worker` run loop as `spot-worker run` on EC2, wired to the
- * local adapters (file queue, folder bucket, IPC interruptions, IPC metrics). Started by the
- * fleet with `child_process.fork`; exits 0 once drained.
+ * One local worker process: configured from its environment like `spot-worker run` on EC2
+ * (`loadRunConfig`, `loadHandler`) and built by the same `buildWorker`, wired to the local
+ * adapters (file queue, folder bucket, IPC interruptions, IPC metrics) with local mode's time
+ * compression. Started by the fleet with `child_process.fork`; exits 0 once drained.
  */
-import { createLocalHandler } from './local-handler';
 import { readLocalWorkerConfig } from './worker-config';
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
 import { sendToParent } from '../adapters/local/ipc-messages';
@@ -11,8 +11,10 @@ import { LocalBucket } from '../adapters/local/local-bucket';
 import { LocalInstanceControl } from '../adapters/local/local-instance-control';
 import { LocalInterruptionSource } from '../adapters/local/local-interruption-source';
 import { LocalMetricsSink } from '../adapters/local/local-metrics-sink';
+import { buildWorker } from '../core/build-worker';
+import { loadRunConfig } from '../core/config';
 import { createJsonLogger } from '../core/logger';
-import { Worker } from '../core/worker';
+import { loadHandler } from '../handlers/load-handler';
 
 export async function runWorkerProcess(): Promise<number> {
   const cfg = readLocalWorkerConfig();
@@ -32,26 +34,17 @@ export async function runWorkerProcess(): Promise<number> {
     onRequest,
   }).init();
   const store = await new LocalBucket({ name: cfg.bucketName, root: cfg.bucketRoot, stateDir: cfg.bucketStateDir }).init();
-  const logger = createJsonLogger({ level: cfg.logLevel }).child({ worker: process.env.SPOT_WORKER_LOCAL_WORKER_ID, pid: process.pid });
-
-  const worker = new Worker({
+  const config = loadRunConfig(process.env);
+  const logger = createJsonLogger({ level: config.logLevel }).child({ worker: process.env.SPOT_WORKER_LOCAL_WORKER_ID, pid: process.pid });
+  const worker = buildWorker(config, {
     queue,
     store,
-    handler: createLocalHandler(cfg),
-    inputPrefix: cfg.inputPrefix,
-    outputPrefix: cfg.outputPrefix,
-    concurrency: cfg.concurrency,
+    handler: loadHandler(config),
+    logger,
     instance: new LocalInstanceControl(),
     interruptions: new LocalInterruptionSource(),
     metrics: new LocalMetricsSink(),
-    // Time compressed like the rest of the policy: a CloudWatch minute is 60 / timeScale seconds.
-    metricsFlushSeconds: 1,
-    idleGraceSeconds: 60 / cfg.timeScale,
-    drainTimeoutSeconds: 90 / cfg.timeScale,
-    drainMarginSeconds: 5 / cfg.timeScale,
-    backoff: { baseSeconds: cfg.retryBaseSeconds, maxSeconds: Math.max(cfg.retryBaseSeconds, 900 / cfg.timeScale) },
-    logger,
-  });
+  }, cfg.timeScale);
   worker.on('message_released', () => sendToParent({ type: 'released' }));
   const requestsTimer = setInterval(reportRequests, 500);
   requestsTimer.unref();
