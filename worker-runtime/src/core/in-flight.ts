@@ -24,7 +24,11 @@ export interface HeldMessage {
 }
 
 export class InFlight {
-  /** Every message held, until settled: drain waits for all of them. */
+  /**
+   * Every delivery held, until settled, by receipt handle: SQS may deliver one message twice
+   * (same MessageId) while the first copy is held, and each copy is counted, protected, waited
+   * for by a drain and settled with its own handle. A drain waits for all of them.
+   */
   private readonly held = new Map<string, HeldMessage>();
   /** Received, not started yet, oldest first. */
   private waitingLine: HeldMessage[] = [];
@@ -44,13 +48,13 @@ export class InFlight {
 
   /** Takes a received message into the waiting line. */
   add(held: HeldMessage): void {
-    this.held.set(held.message.messageId, held);
+    this.held.set(held.message.receiptHandle, held);
     this.waitingLine.push(held);
   }
 
   /** The message is no longer held (settled, released or lost). */
   remove(held: HeldMessage): void {
-    if (this.held.get(held.message.messageId) === held) this.held.delete(held.message.messageId);
+    if (this.held.get(held.message.receiptHandle) === held) this.held.delete(held.message.receiptHandle);
     this.waitingLine = this.waitingLine.filter((w) => w !== held);
     this.wake();
   }
