@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4.1.0',
     'esbuild@^0.25.0',
     'tsx@^4.19.0',
+    // Property-based tests (test/contract/props-contract.test.ts: props vs the runtime's config loader).
+    'fast-check@^4.11.0',
   ],
 
   // GitHub workflows are not used here: CI runs .ci/run on the project's own machine.

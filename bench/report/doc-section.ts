@@ -1,5 +1,5 @@
 /**
- * Rewrites one generated section of docs/benchmarks.md, between `<!-- name:begin -->` and
+ * Rewrites one generated section of a doc (docs/benchmarks.md by default), between `<!-- name:begin -->` and
  * `<!-- name:end -->`, leaving the hand-written prose around it alone.
  */
 import * as fs from 'fs';
@@ -8,12 +8,12 @@ import * as path from 'path';
 
 export const BENCHMARKS_DOC = path.join(__dirname, '..', '..', 'docs', 'benchmarks.md');
 
-export function replaceSection(text: string, name: string, content: string): string {
+export function replaceSection(text: string, name: string, content: string, docName = 'docs/benchmarks.md'): string {
   const begin = `<!-- ${name}:begin -->`;
   const end = `<!-- ${name}:end -->`;
   const i = text.indexOf(begin);
   const j = text.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`docs/benchmarks.md has no ${begin} … ${end} section`);
+  if (i < 0 || j < i) throw new Error(`${docName} has no ${begin} … ${end} section`);
   return `${text.slice(0, i + begin.length)}\n${content.trim()}\n${text.slice(j)}`;
 }
 

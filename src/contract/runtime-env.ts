@@ -193,6 +193,7 @@ export const RUNTIME_ENV = {
     min: 1,
     max: 7_200,
     default: 90,
+    defaultText: 'unset: the drain timeout (heartbeats every 30 s)',
     meaning: "the hook's heartbeat timeout; bounds a lifecycle `Terminated` drain (heartbeats every third of it, 1–30 s)",
   },
   SPOT_WORKER_INSTANCE_ID: {
