@@ -19,6 +19,13 @@ export const FailureKind = {
   OBJECT_GONE: 'object-gone',
   /** The message is not an S3 event the runtime can act on. */
   MALFORMED_EVENT: 'malformed-event',
+  // S3's limits, checked before the call (core/s3-limits.ts), all permanent.
+  /** The source key holds control characters (U+0000–U+001F, U+007F–U+009F). */
+  KEY_HAS_CONTROL_CHARACTERS: 'key-has-control-characters',
+  /** The output key would be over S3's 1,024 bytes. */
+  OUTPUT_KEY_TOO_LONG: 'output-key-too-long',
+  /** The output's user metadata would be over S3's 2 KB. */
+  METADATA_TOO_LARGE: 'metadata-too-large',
   /** A permanent failure without a kind of its own. */
   PERMANENT: 'permanent',
   /** The `Kind` under which transient failures are counted. */

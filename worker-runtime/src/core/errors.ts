@@ -34,6 +34,25 @@ export class ObjectGoneError extends PermanentError {
   }
 }
 
+/** The input is larger than the configured maximum (refused before its bytes are read). */
+export class TooLargeError extends PermanentError {
+  /** `bytes`: the size, when known; without it the read was stopped once it passed `limit`. */
+  constructor(limit: number, bytes?: number) {
+    super(FailureKind.TOO_LARGE, bytes !== undefined
+      ? `object is ${bytes} bytes, over the limit of ${limit}`
+      : `object is more than the limit of ${limit} bytes (reading stopped there)`);
+    this.name = 'TooLargeError';
+  }
+}
+
+/** A conditional write found the object changed since it was read (S3 412 PreconditionFailed). */
+export class OutputChangedError extends Error {
+  constructor(bucket: string, key: string, options?: { cause?: unknown }) {
+    super(`s3://${bucket}/${key} changed while this output was being made`, options);
+    this.name = 'OutputChangedError';
+  }
+}
+
 /** Explicitly transient: worth retrying later. Unknown errors are treated the same way. */
 export class TransientError extends Error {
   public readonly kind: string;

@@ -3,11 +3,13 @@
  * Returns what to do with the message; it never touches the message itself (the Worker does),
  * so the rule "delete only when every record's output is written" lives in one place.
  */
-import { isPermanent, PermanentError } from './errors';
+import { isPermanent, PermanentError, TooLargeError } from './errors';
 import { Handler, outputParts } from './handler';
 import type { KeyMapper } from './key-mapping';
+import { SOURCE_SEQUENCER, writeUnlessStale } from './output-ordering';
 import type { DeadLetterReason, ObjectStore, QueueMessage } from './ports';
 import { ObjectCreatedRecord, parseS3Event } from './s3-event';
+import { checkMetadata, checkOutputKey, checkSourceKey } from './s3-limits';
 import { FailureKind } from '../contract/failure-kinds';
 
 export interface RecordResult {
@@ -62,37 +64,53 @@ export function transientFailure(err: unknown): { kind: string; reason: string }
   return { kind: FailureKind.THROWN_NON_ERROR, reason: `threw a non-Error: ${typeof err === 'string' ? err : String(err)}` };
 }
 
+/** What the output records about its source (percent-encoded: S3 metadata is ASCII). */
+function sourceMetadata(rec: ObjectCreatedRecord, handler: string, etag: string | undefined, versionId: string | undefined): Record<string, string> {
+  const metadata: Record<string, string> = {
+    'source-bucket': metadataValue(rec.bucket),
+    'source-key': metadataValue(rec.key),
+    'handler': metadataValue(handler),
+  };
+  if (etag) metadata['source-etag'] = metadataValue(etag.replace(/"/g, ''));
+  if (versionId) metadata['source-version-id'] = metadataValue(versionId);
+  if (rec.sequencer) metadata[SOURCE_SEQUENCER] = metadataValue(rec.sequencer);
+  return metadata;
+}
+
 async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: AbortSignal): Promise<RecordResult> {
   const started = Date.now();
   const decision = deps.keys.decide(rec.key);
   if (!decision.process) return { bucket: rec.bucket, key: rec.key, status: 'ignored', reason: decision.reason };
   const base = { bucket: rec.bucket, key: rec.key };
   try {
+    // S3's limits, before any byte is read: what the output would break fails now, with the reason.
+    checkSourceKey(rec.key);
+    checkOutputKey(deps.keys.outputKey(rec.key, '')!);
+    checkMetadata(sourceMetadata(rec, deps.handler.name, rec.etag, rec.versionId));
     if (deps.maxInputBytes !== undefined && rec.size !== undefined && rec.size > deps.maxInputBytes) {
-      throw new PermanentError(FailureKind.TOO_LARGE, `object is ${rec.size} bytes, over the limit of ${deps.maxInputBytes}`);
+      throw new TooLargeError(deps.maxInputBytes, rec.size);
     }
-    const obj = await deps.store.getObject(rec.bucket, rec.key, signal);
+    // The event's version when it names one: a later upload is a later event's work.
+    const obj = await deps.store.getObject(rec.bucket, rec.key, signal, { versionId: rec.versionId, maxBytes: deps.maxInputBytes });
     if (deps.maxInputBytes !== undefined && obj.body.length > deps.maxInputBytes) {
-      throw new PermanentError(FailureKind.TOO_LARGE, `object is ${obj.body.length} bytes, over the limit of ${deps.maxInputBytes}`);
+      throw new TooLargeError(deps.maxInputBytes, obj.body.length);
     }
     signal.throwIfAborted();
-    const out = await deps.handler.handle(
-      { bucket: rec.bucket, key: rec.key, body: obj.body, etag: obj.etag ?? rec.etag, versionId: obj.versionId ?? rec.versionId },
-      { signal },
-    );
+    const etag = obj.etag ?? rec.etag;
+    const versionId = obj.versionId ?? rec.versionId;
+    const out = await deps.handler.handle({ bucket: rec.bucket, key: rec.key, body: obj.body, etag, versionId }, { signal });
     signal.throwIfAborted();
     const outputKey = deps.keys.outputKey(rec.key, out.extension);
     if (outputKey === undefined) throw new Error(`no output key for ${rec.key}`); // unreachable: decide() said process
-    const metadata: Record<string, string> = {
-      'source-bucket': metadataValue(rec.bucket),
-      'source-key': metadataValue(rec.key),
-      'handler': metadataValue(deps.handler.name),
-    };
-    const etag = obj.etag ?? rec.etag;
-    if (etag) metadata['source-etag'] = metadataValue(etag.replace(/"/g, ''));
-    const versionId = obj.versionId ?? rec.versionId;
-    if (versionId) metadata['source-version-id'] = metadataValue(versionId);
-    await deps.store.putObject(deps.outputBucket ?? rec.bucket, outputKey, outputParts(out), { contentType: out.contentType, metadata, signal });
+    checkOutputKey(outputKey);
+    const metadata = sourceMetadata(rec, deps.handler.name, etag, versionId);
+    checkMetadata(metadata);
+    const write = await writeUnlessStale(deps.store, deps.outputBucket ?? rec.bucket, outputKey, outputParts(out),
+      { contentType: out.contentType, metadata, signal }, rec.sequencer === undefined ? undefined : metadataValue(rec.sequencer));
+    if (!write.written) {
+      // A duplicate delivery, or an older event than the output's: the output is already right.
+      return { ...base, outputKey, status: 'ignored', reason: write.reason, durationMs: Date.now() - started };
+    }
     return { ...base, outputKey, status: 'written', durationMs: Date.now() - started };
   } catch (err) {
     const durationMs = Date.now() - started;

@@ -66,16 +66,39 @@ export interface StoredObject {
   readonly contentType?: string;
 }
 
+export interface GetOptions {
+  /** Read this version (the event's), not whatever is current now. */
+  readonly versionId?: string;
+  /**
+   * Refuse larger objects before their bytes are read (a `PermanentError` of kind `too-large`),
+   * by the size the store reports, and stop reading once the body passes it.
+   */
+  readonly maxBytes?: number;
+}
+
+/** What a HEAD says about an object. */
+export interface ObjectHead {
+  readonly etag?: string;
+  /** User metadata as stored (x-amz-meta-*). */
+  readonly metadata: Record<string, string>;
+}
+
 export interface PutOptions {
   readonly contentType: string;
   /** User metadata (x-amz-meta-*), ASCII-safe values. */
   readonly metadata: Record<string, string>;
   readonly signal?: AbortSignal;
+  /** Write only if the object's ETag is still this one (else `OutputChangedError`). */
+  readonly ifMatch?: string;
+  /** `'*'`: write only if no object exists at the key (else `OutputChangedError`). */
+  readonly ifNoneMatch?: '*';
 }
 
 export interface ObjectStore {
-  /** Throws `ObjectGoneError` (permanent) when the object does not exist (any more). */
-  getObject(bucket: string, key: string, signal?: AbortSignal): Promise<StoredObject>;
+  /** Throws `ObjectGoneError` (permanent) when the object (or the version asked for) does not exist (any more). */
+  getObject(bucket: string, key: string, signal?: AbortSignal, options?: GetOptions): Promise<StoredObject>;
+  /** The object's ETag and metadata, or undefined when there is none. */
+  headObject(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectHead | undefined>;
   /** `body` as one buffer or as consecutive parts (written as if joined). */
   putObject(bucket: string, key: string, body: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<void>;
 }

@@ -9,8 +9,26 @@ import type { DeadLetterReason, DeleteEntry, DeleteResult, QueueMessage, Receive
 /** Message attribute values are capped to keep the DLQ copy well under SQS's 256 KiB. */
 const MAX_ATTRIBUTE_CHARS = 1024;
 
+/**
+ * Characters SQS refuses in message attributes: all but #x9 #xA #xD #x20–#xD7FF #xE000–#xFFFD
+ * and #x10000–#x10FFFF (SQS API reference, SendMessage). A lone surrogate is refused too.
+ */
+const NOT_ALLOWED_IN_SQS = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/**
+ * An attribute value SendMessage accepts: refused characters written as `\uXXXX` (so a key with
+ * control characters still reaches the DLQ, readable), and capped in length.
+ */
+export function attributeText(value: string): string {
+  const safe = value.replace(NOT_ALLOWED_IN_SQS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (safe.length <= MAX_ATTRIBUTE_CHARS) return safe;
+  // Never cut a surrogate pair in half (a lone surrogate is refused).
+  const cut = safe.slice(0, MAX_ATTRIBUTE_CHARS - 1).replace(/[\ud800-\udbff]$/, '');
+  return `${cut}…`;
+}
+
 function attr(value: string): MessageAttributeValue {
-  return { DataType: 'String', StringValue: value.length > MAX_ATTRIBUTE_CHARS ? `${value.slice(0, MAX_ATTRIBUTE_CHARS - 1)}…` : value };
+  return { DataType: 'String', StringValue: attributeText(value) };
 }
 
 export class SqsWorkQueue implements WorkQueue {

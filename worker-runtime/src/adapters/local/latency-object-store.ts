@@ -3,7 +3,7 @@
  * bench/pipeline's stand-in for S3's round trip (`--storage-latency 80ms`), so that a worker on
  * this machine waits for storage the way it does on EC2 and its concurrency has to overlap the waits.
  */
-import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports';
+import type { GetOptions, ObjectHead, ObjectStore, PutOptions, StoredObject } from '../../core/ports';
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -19,9 +19,14 @@ export class LatencyObjectStore implements ObjectStore {
     if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`storage latency must be ≥ 0 ms, got ${latencyMs}`);
   }
 
-  async getObject(bucket: string, key: string, signal?: AbortSignal): Promise<StoredObject> {
+  async getObject(bucket: string, key: string, signal?: AbortSignal, options?: GetOptions): Promise<StoredObject> {
     await delay(this.latencyMs, signal);
-    return this.inner.getObject(bucket, key, signal);
+    return this.inner.getObject(bucket, key, signal, options);
+  }
+
+  async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
+    await delay(this.latencyMs, signal);
+    return this.inner.headObject(bucket, key, signal);
   }
 
   async putObject(bucket: string, key: string, body: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<void> {

@@ -8,8 +8,8 @@ import { createHash, randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { objectCreatedNotification } from './s3-notification';
-import { ObjectGoneError } from '../../core/errors';
-import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports';
+import { ObjectGoneError, OutputChangedError, TooLargeError } from '../../core/errors';
+import type { GetOptions, ObjectHead, ObjectStore, PutOptions, StoredObject } from '../../core/ports';
 import { writeParts } from '../../util/gather-write';
 import { walkFiles } from '../../util/walk-files';
 
@@ -90,7 +90,8 @@ export class LocalBucket implements ObjectStore {
     return path.join(this.root, ...key.split('/'));
   }
 
-  async getObject(bucket: string, key: string): Promise<StoredObject> {
+  /** Versions are not kept: `versionId` is ignored. `maxBytes` is checked against the file's size before reading. */
+  async getObject(bucket: string, key: string, _signal?: AbortSignal, options: GetOptions = {}): Promise<StoredObject> {
     this.checkBucket(bucket);
     let body: Buffer;
     let stat: { size: number; mtimeMs: number };
@@ -98,6 +99,7 @@ export class LocalBucket implements ObjectStore {
       const handle = await fsp.open(this.pathOf(key), 'r');
       try {
         stat = await handle.stat();
+        if (options.maxBytes !== undefined && stat.size > options.maxBytes) throw new TooLargeError(options.maxBytes, stat.size);
         body = await handle.readFile();
       } finally {
         await handle.close();
@@ -119,12 +121,35 @@ export class LocalBucket implements ObjectStore {
     return { body, etag: `"${etag}"`, contentType: meta?.contentType };
   }
 
-  /** `body` as parts is written with writev (no join). */
+  /**
+   * ETag and metadata. The ETag is the one recorded at upload while the file is unchanged, else
+   * a token of its size and modification time (enough for the conditional writes below; not an MD5).
+   */
+  async headObject(bucket: string, key: string): Promise<ObjectHead | undefined> {
+    this.checkBucket(bucket);
+    let stat: { size: number; mtimeMs: number };
+    try {
+      stat = await fsp.stat(this.pathOf(key));
+    } catch {
+      return undefined;
+    }
+    const meta = await this.readMeta(key);
+    const etag = meta?.etag !== undefined && meta.size === stat.size && meta.mtimeMs === stat.mtimeMs ? meta.etag : `${stat.size}-${stat.mtimeMs}`;
+    return { etag: `"${etag}"`, metadata: meta?.metadata ?? {} };
+  }
+
+  /**
+   * `body` as parts is written with writev (no join). `ifMatch` / `ifNoneMatch` are checked just
+   * before the rename; unlike S3 the check and the rename are not one atomic step, so two local
+   * processes writing the same key at the same instant can both pass (local mode only).
+   */
   async putObject(bucket: string, key: string, body: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<void> {
     const parts: readonly Uint8Array[] = Array.isArray(body) ? body : [body as Uint8Array];
     this.checkBucket(bucket);
     const file = this.pathOf(key);
     const metaFile = this.metaPathOf(key);
+    const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+    if (conditional) await this.checkCondition(bucket, key, options);
     const n = this.notification;
     const notify = n && key.startsWith(n.prefix) && (n.suffixes ?? DEFAULT_SUFFIXES).some((s) => key.endsWith(s));
     // Hashed only when an event needs the ETag; kept in the metadata so a read need not hash again.
@@ -145,6 +170,20 @@ export class LocalBucket implements ObjectStore {
         region: this.region,
         configurationId: n.configurationId ?? 'local-uploads',
       }));
+    }
+  }
+
+  private async checkCondition(bucket: string, key: string, options: PutOptions): Promise<void> {
+    const head = await this.headObject(bucket, key);
+    if (options.ifNoneMatch === '*' && head !== undefined) throw new OutputChangedError(bucket, key);
+    if (options.ifMatch !== undefined && head?.etag !== options.ifMatch) throw new OutputChangedError(bucket, key);
+  }
+
+  private async readMeta(key: string): Promise<StoredMeta | undefined> {
+    try {
+      return JSON.parse(await fsp.readFile(this.metaPathOf(key), 'utf8')) as StoredMeta;
+    } catch {
+      return undefined;
     }
   }
 
