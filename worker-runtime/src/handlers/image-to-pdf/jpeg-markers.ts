@@ -25,6 +25,8 @@ export interface JpegStructure {
   /** 1 (grey), 3 (YCbCr/RGB) or 4 (CMYK/YCCK). */
   readonly components: number;
   readonly bitsPerComponent: number;
+  /** The frame's component identifiers (e.g. 1 2 3, or 'R' 'G' 'B' = 82 71 66 for RGB without a colour transform). */
+  readonly componentIds: readonly number[];
   /** The SOF marker: 0xC0 baseline, 0xC1 extended, 0xC2 progressive, ... */
   readonly frameType: number;
   readonly jfifDensity?: { readonly units: number; readonly x: number; readonly y: number };
@@ -77,7 +79,7 @@ export function parseJpeg(bytes: Uint8Array): JpegStructure {
   const len = bytes.length;
   if (len < 4) fail('truncated', `JPEG file ends after ${len} bytes, in its header, before any image data`);
   let pos = 2;
-  let frame: { width: number; height: number; components: number; bits: number; type: number } | undefined;
+  let frame: { width: number; height: number; components: number; bits: number; type: number; ids: number[] } | undefined;
   let jfifDensity: JpegStructure['jfifDensity'];
   let exif: ByteRange | undefined;
   const iccChunks: IccChunk[] = [];
@@ -133,10 +135,12 @@ export function parseJpeg(bytes: Uint8Array): JpegStructure {
         height: u16(bytes, body + 1),
         width: u16(bytes, body + 3),
         components: bytes[body + 5],
+        ids: [],
       };
       if (segLength !== 8 + 3 * frame.components) {
         fail('corrupt', `JPEG frame header at offset ${pos - 2} has length ${segLength}, not ${8 + 3 * frame.components} for ${frame.components} components`);
       }
+      for (let c = 0; c < frame.components; c++) frame.ids.push(bytes[body + 6 + 3 * c]);
     } else if (marker === 0xe0 && !jfifDensity && startsWith(bytes, body, segEnd, 'JFIF\0') && segLength >= 16) {
       jfifDensity = {
         units: bytes[body + 7],
@@ -168,6 +172,7 @@ export function parseJpeg(bytes: Uint8Array): JpegStructure {
     height: frame.height,
     components: frame.components,
     bitsPerComponent: frame.bits,
+    componentIds: frame.ids,
     frameType: frame.type,
     jfifDensity,
     exif,
