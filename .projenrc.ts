@@ -235,8 +235,11 @@ const demo = project.addTask('demo', {
   description: 'Run the whole pipeline locally on the sample images in examples/sample-images',
 });
 demo.spawn(buildRuntime);
-// Spot notices while there is work, so the demo shows workers draining, handing work back and being replaced.
-demo.exec('node worker-runtime/bin/spot-worker.js local --images examples/sample-images --out local-run/demo --label demo --interrupt-every 1');
+// Six copies of the samples give the policy a backlog to scale out on (target 40 s ÷ 5 s = 8 messages per
+// worker, so up to the 4-worker maximum); a Spot notice every 2 s while there is work shows workers draining,
+// handing work back and being replaced, and a few reach the idle fleet before it scales to zero.
+demo.exec('node worker-runtime/bin/spot-worker.js local --images examples/sample-images --out local-run/demo --label demo'
+  + ' --copies 6 --acceptable-latency 40 --expected-processing-time 5 --interrupt-every 2');
 project.addTask('test:bindings', {
   description: 'Package the Python, Java and Go bindings (jsii-pacmak) and run one smoke app per language',
   exec: 'bash scripts/test-bindings.sh',

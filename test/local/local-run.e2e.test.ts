@@ -82,6 +82,6 @@ describe('spot-worker local, end to end under chaos', () => {
     for (const f of ['report.json', 'report.md', 'chart.svg']) expect(statSync(path.join(out, f)).size).toBeGreaterThan(100);
     expect(readFileSync(path.join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     const lines = stdout.text.trim().split('\n');
-    expect(lines[lines.length - 1]).toMatch(new RegExp(`^chaos: ${good.length + bad.length} images, ${good.length} PDFs, ${bad.length} DLQ entries, 0 lost`));
+    expect(lines[lines.length - 1]).toMatch(new RegExp(`^chaos: ${good.length + bad.length} images, ${good.length} PDFs, ${bad.length} DLQ entries, 0 unfinished`));
   });
 });

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { renderChart, TimelineSample } from './chart';
 import { defaultWorkerEntry, FleetWorker, LocalFleet, WorkerEntry } from './fleet';
 import { ProgressDisplay } from './progress';
-import { DeadLetterEntry, LocalReport, renderMarkdown, ScalingEvent, summaryLine } from './report';
+import { DeadLetterEntry, LocalReport, renderMarkdown, ScalingEvent, summaryLine, utilisationText } from './report';
 import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy } from './scaler';
 import { localWorkerEnv, LocalWorkerConfig, runLayout } from './worker-config';
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
@@ -38,8 +38,13 @@ export interface LocalRunOptions {
    * lower it for slow handlers). @default `spot-worker run`'s default (10)
    */
   readonly prefetch?: number;
-  /** Seconds between injected Spot interruptions. @default none */
+  /**
+   * Seconds between injected Spot interruption notices while the queue holds work (to a random
+   * in-service worker); while it is empty, one every 4 × this (labelled idle). @default none
+   */
   readonly interruptEvery?: number;
+  /** Upload each image this many times (under copy-<n>/), to give the fleet a backlog to scale on. @default 1 */
+  readonly copies?: number;
   /** Chaos: seconds between SIGKILLs of a random worker. @default none */
   readonly killEvery?: number;
   /** Seed of the random choices (which worker, jitter). @default 1 */
@@ -132,6 +137,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const maxReceiveCount = options.maxReceiveCount ?? 5;
   const timeoutMs = (options.timeoutSeconds ?? 1800) * 1000;
   const random = seededRandom(options.seed ?? 1);
+  const copies = options.copies ?? 1;
   const target = backlogPerInstanceTarget(options.acceptableLatencySeconds ?? 300, options.expectedProcessingSeconds ?? 10);
   const policy: ScalingPolicy = {
     backlogPerInstanceTarget: target,
@@ -212,21 +218,26 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         continue;
       }
       seen.set(f.rel, sig);
-      const key = INPUT_PREFIX + f.rel;
       if (!DEFAULT_SUFFIXES.some((s) => f.rel.endsWith(s))) {
         if (!skipped.includes(f.rel)) skipped.push(f.rel);
         continue;
       }
       const body = await fsp.readFile(f.path);
-      await bucket.putObject(BUCKET, key, body, { contentType: 'image/jpeg', metadata: {} });
-      fed.add(key);
+      for (let copy = 1; copy <= copies; copy++) {
+        const key = INPUT_PREFIX + (copies > 1 ? `copy-${copy}/` : '') + f.rel;
+        await bucket.putObject(BUCKET, key, body, { contentType: 'image/jpeg', metadata: {} });
+        fed.add(key);
+      }
     }
   };
 
   const start = Date.now();
   const elapsed = (): number => (Date.now() - start) / 1000;
   await feed();
-  if (imagesDir && !options.watch) progress.note(`uploaded ${fed.size} image(s) to the local bucket; the queue holds their S3 events`);
+  if (imagesDir && !options.watch) {
+    progress.note(`uploaded ${fed.size} image(s)${copies > 1 ? ` (${copies} copies of each)` : ''} to the local bucket; the queue holds their S3 events`
+      + ` · scaling target ${target} messages per worker, max ${maxWorkers} workers, 1 CloudWatch minute = ${(minuteMs / 1000).toFixed(1)} s`);
+  }
   if (options.watch) progress.note(`watching ${imagesDir ?? '(nothing)'}: drop images there; Ctrl-C ends the run`);
 
   let stopRequested = false;
@@ -239,12 +250,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const scalingEvents: ScalingEvent[] = [];
   const samples: TimelineSample[] = [];
   const interruptionTimes: number[] = [];
+  /** Notices sent while the queue was empty (nothing to drain): marked apart in the chart. */
+  const idleInterruptionTimes: number[] = [];
+  let waitingForZeroSince: number | undefined;
   const spotDeadlines = new Map<FleetWorker, number>();
   let interruptionsInjected = 0;
   let workersKilled = 0;
   let peakWorkers = 0;
   let nextMinute = Date.now() + minuteMs;
   let nextInterrupt = options.interruptEvery ? Date.now() + options.interruptEvery * 1000 : Infinity;
+  let nextIdleInterrupt = 0;
   const killGap = (): number => (options.killEvery ?? 0) * 1000 * (0.5 + random());
   let nextKill = options.killEvery ? Date.now() + killGap() : Infinity;
   let nextFeed = Date.now() + 500;
@@ -294,18 +309,33 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       state = decision.state;
     }
 
+    // Spot notices while there is work to drain; while the queue is empty, a few (labelled idle).
+    const busy = stats.visible + stats.inFlight > 0;
     if (now >= nextInterrupt) {
       const candidates = fleet.inService();
-      if (candidates.length > 0) {
+      if (candidates.length > 0 && (busy || now >= nextIdleInterrupt)) {
         const w = candidates[Math.floor(random() * candidates.length)];
         const deadline = now + 2 * minuteMs; // the two-minute Spot warning, compressed
         fleet.interrupt(w, deadline);
         spotDeadlines.set(w, deadline);
         interruptionsInjected++;
-        interruptionTimes.push(elapsed());
-        progress.note(`Spot interruption notice to worker ${w.id} (drain within ${(2 * minuteMs / 1000).toFixed(1)} s)`);
+        (busy ? interruptionTimes : idleInterruptionTimes).push(elapsed());
+        progress.note(busy
+          ? `Spot interruption notice to worker ${w.id} while the queue holds ${stats.visible + stats.inFlight} message(s): it drains within ${(2 * minuteMs / 1000).toFixed(1)} s, handing back what it cannot finish`
+          : `Spot interruption notice to worker ${w.id}, idle (queue empty: nothing to drain)`);
         nextInterrupt = now + options.interruptEvery! * 1000;
+        if (!busy) nextIdleInterrupt = now + 4 * options.interruptEvery! * 1000;
       }
+    }
+    // Say why workers stay up after the last image: the scale-to-zero rule waits for an empty queue.
+    if (!busy && finished >= fed.size && fed.size > 0 && fleet.live().length > 0 && state.desired > 0 && !options.watch) {
+      if (waitingForZeroSince === undefined) {
+        waitingForZeroSince = elapsed();
+        progress.note(`queue empty: the fleet scales to zero after ${policy.scaleToZeroAfterMinutes} CloudWatch minutes without messages`
+          + ` (${(policy.scaleToZeroAfterMinutes * minuteMs / 1000).toFixed(1)} s here); workers idle until then, as on AWS`);
+      }
+    } else if (busy) {
+      waitingForZeroSince = undefined;
     }
     // The group converges on the desired capacity, replacing interrupted or dead workers.
     const inService = fleet.inService().length;
@@ -348,7 +378,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     if (!options.watch && stopRequested) break;
     if (now - start > timeoutMs) {
       timedOut = true;
-      progress.note(`timed out after ${(timeoutMs / 1000).toFixed(0)} s`);
+      progress.note(`timed out after ${(timeoutMs / 1000).toFixed(0)} s; what is still queued or in flight is reported as unfinished`);
       break;
     }
     await sleep(100);
@@ -400,6 +430,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     peakWorkers,
     workersLaunched: fleet.workers.length,
     interruptionsInjected,
+    interruptionsWhileIdle: idleInterruptionTimes.length,
     interruptionsSurvived,
     workersKilled,
     sqsRequests: requests,
@@ -414,23 +445,24 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       visibilityTimeoutSeconds,
       maxReceiveCount,
     },
+    idleTailSeconds: Math.max(0, wallSeconds - lastFinishedAt),
     fleetAtZero: fleet.live().length === 0,
     endedBy: timedOut ? 'timeout' : stopRequested ? 'stopped' : 'scaled-to-zero',
     outDir: layout.out,
   };
-  await fsp.writeFile(path.join(layout.out, 'report.json'), JSON.stringify({ ...report, timeline: samples, interruptionTimes }, null, 2) + '\n');
+  await fsp.writeFile(path.join(layout.out, 'report.json'), JSON.stringify({ ...report, timeline: samples, interruptionTimes, idleInterruptionTimes }, null, 2) + '\n');
   await fsp.writeFile(path.join(layout.out, 'report.md'), renderMarkdown(report));
-  await fsp.writeFile(path.join(layout.out, 'chart.svg'), renderChart({ title: `spot-worker local: ${label}`, samples, interruptions: interruptionTimes }));
+  await fsp.writeFile(path.join(layout.out, 'chart.svg'), renderChart({ title: `spot-worker local: ${label}`, samples, interruptions: interruptionTimes, idleInterruptions: idleInterruptionTimes }));
 
   const rel = path.relative(process.cwd(), layout.out) || '.';
-  const pct = (v: number): string => `${(v * 100).toFixed(0)} %`;
   stdout.write([
     '',
-    `images ${report.images} · PDFs ${report.pdfs} (in ${rel}/bucket/${OUTPUT_PREFIX}) · DLQ ${deadLetterEntries.length} · lost ${unaccounted.length}`,
+    `images ${report.images} · PDFs ${report.pdfs} (in ${rel}/bucket/${OUTPUT_PREFIX}) · DLQ ${deadLetterEntries.length} · unfinished ${unaccounted.length}`,
     ...deadLetterEntries.map((e) => `  DLQ ${e.sourceKey}: ${e.kind}: ${e.reason}`),
-    ...unaccounted.map((k) => `  NOT ACCOUNTED FOR: ${k}`),
-    `wall ${wallSeconds.toFixed(1)} s (last image done at ${lastFinishedAt.toFixed(1)} s: ${report.imagesPerSecond.toFixed(2)} images/s) · ${workerSeconds.toFixed(1)} worker-seconds · utilisation ${pct(report.utilisation)}`,
+    ...unaccounted.map((k) => `  UNFINISHED ${k}: ${timedOut || stopRequested ? 'still queued or in flight when the run ended' : 'neither a PDF nor a DLQ entry'}`),
+    `wall ${wallSeconds.toFixed(1)} s (last image done at ${lastFinishedAt.toFixed(1)} s: ${report.imagesPerSecond.toFixed(2)} images/s) · ${workerSeconds.toFixed(1)} worker-seconds · ${utilisationText(report)}`,
     `peak ${peakWorkers} worker${peakWorkers === 1 ? '' : 's'} (${fleet.workers.length} launched) · Spot interruptions survived ${interruptionsSurvived}/${interruptionsInjected}`
+      + (idleInterruptionTimes.length ? ` (${idleInterruptionTimes.length} to idle workers)` : '')
       + ` (${released} unfinished message${released === 1 ? '' : 's'} handed back by draining workers)`
       + (workersKilled ? ` · ${workersKilled} SIGKILLed` : '') + ` · fleet at zero: ${report.fleetAtZero ? 'yes' : 'no'} (${report.endedBy})`,
     `SQS requests that would be billed: ${total} (${Object.entries(requests).map(([a, n]) => `${a} ${n}`).join(', ')})`,

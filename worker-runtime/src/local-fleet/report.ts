@@ -23,7 +23,10 @@ export interface LocalReport {
   readonly images: number;
   readonly pdfs: number;
   readonly deadLetterEntries: DeadLetterEntry[];
-  /** Images with neither a PDF nor a DLQ entry at the end (must be empty unless interrupted). */
+  /**
+   * Unfinished images: neither a PDF nor a DLQ entry at the end. Empty unless the run timed out
+   * or was stopped (then they are still queued or in flight, not lost: the queue keeps them).
+   */
   readonly unaccounted: string[];
   /** Files in the input folder the notification filter does not subscribe to. */
   readonly skippedFiles: string[];
@@ -41,6 +44,8 @@ export interface LocalReport {
   readonly peakWorkers: number;
   readonly workersLaunched: number;
   readonly interruptionsInjected: number;
+  /** Of those, sent while the queue was empty (nothing to drain). */
+  readonly interruptionsWhileIdle: number;
   readonly interruptionsSurvived: number;
   readonly workersKilled: number;
   readonly sqsRequests: Partial<Record<QueueAction, number>>;
@@ -55,6 +60,8 @@ export interface LocalReport {
     readonly visibilityTimeoutSeconds: number;
     readonly maxReceiveCount: number;
   };
+  /** Seconds after the last image finished: workers idle until the scale-to-zero rule fires, then drain. */
+  readonly idleTailSeconds: number;
   /** No worker process left at the end. */
   readonly fleetAtZero: boolean;
   /** `scaled-to-zero`: the queue emptied and the policy took the fleet to 0; `stopped`: Ctrl-C / end of a watch. */
@@ -69,15 +76,24 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/**
+ * Utilisation with what it means: busy worker-seconds over all worker-seconds, and how much of
+ * the run was the idle tail (workers waiting for the scale-to-zero rule, as on AWS).
+ */
+export function utilisationText(r: LocalReport): string {
+  const tail = r.wallSeconds > 0 ? r.idleTailSeconds / r.wallSeconds : 0;
+  return `utilisation ${(r.utilisation * 100).toFixed(1)} % (busy ${r.busySeconds.toFixed(1)} of ${r.workerSeconds.toFixed(1)} worker-seconds;`
+    + ` the last ${r.idleTailSeconds.toFixed(1)} s (${(tail * 100).toFixed(0)} % of the run) are the idle tail before scale-to-zero)`;
+}
+
 export function summaryLine(r: LocalReport, reportPath: string): string {
-  const lost = r.unaccounted.length;
+  const unfinished = r.unaccounted.length;
   return `${r.label}: ${plural(r.images, 'image')}, ${plural(r.pdfs, 'PDF')}, ${plural(r.deadLetterEntries.length, 'DLQ entry', 'DLQ entries')}, `
-    + `${lost} lost · ${r.interruptionsSurvived}/${r.interruptionsInjected} interruptions survived · peak ${plural(r.peakWorkers, 'worker')} · `
+    + `${unfinished} unfinished · ${r.interruptionsSurvived}/${r.interruptionsInjected} interruptions survived · peak ${plural(r.peakWorkers, 'worker')} · `
     + `${r.wallSeconds.toFixed(1)} s · report ${reportPath}`;
 }
 
 export function renderMarkdown(r: LocalReport): string {
-  const pct = (v: number): string => `${(v * 100).toFixed(0)} %`;
   const lines = [
     `# Local run: ${r.label}`,
     '',
@@ -88,14 +104,14 @@ export function renderMarkdown(r: LocalReport): string {
     `| images | ${r.images} |`,
     `| PDFs | ${r.pdfs} |`,
     `| DLQ entries | ${r.deadLetterEntries.length} |`,
-    `| lost (neither PDF nor DLQ) | ${r.unaccounted.length} |`,
+    `| unfinished (neither PDF nor DLQ yet) | ${r.unaccounted.length} |`,
     `| wall time | ${r.wallSeconds.toFixed(1)} s |`,
-    `| last image finished at | ${r.processingSeconds.toFixed(1)} s (the rest is the scale-in to zero) |`,
+    `| last image finished at | ${r.processingSeconds.toFixed(1)} s (the remaining ${r.idleTailSeconds.toFixed(1)} s are the idle tail: the fleet waits for the scale-to-zero rule, then drains) |`,
     `| throughput | ${r.imagesPerSecond.toFixed(2)} images/s (until the last image finished) |`,
     `| worker-seconds | ${r.workerSeconds.toFixed(1)} (busy ${r.busySeconds.toFixed(1)}) |`,
-    `| utilisation | ${pct(r.utilisation)} |`,
+    `| utilisation | ${(r.utilisation * 100).toFixed(1)} % of worker-seconds busy. It is low by design in a short run: every worker stays up through the idle tail, the ${r.idleTailSeconds.toFixed(1)} s of empty queue the scale-to-zero rule waits for, as on AWS (where that tail is 15 minutes of a run of hours) |`,
     `| peak workers | ${r.peakWorkers} (launched ${r.workersLaunched}) |`,
-    `| Spot interruptions survived | ${r.interruptionsSurvived} of ${r.interruptionsInjected} injected (drained, exited cleanly, replaced) |`,
+    `| Spot interruptions survived | ${r.interruptionsSurvived} of ${r.interruptionsInjected} injected (drained, exited cleanly, replaced); ${r.interruptionsWhileIdle} of them to idle workers |`,
     `| messages handed back on drain | ${r.messagesReleasedOnDrain} |`,
     `| workers killed (SIGKILL) | ${r.workersKilled} |`,
     `| SQS requests that would be billed | ${r.sqsRequestsTotal} (≈ $${((r.sqsRequestsTotal / 1e6) * SQS_USD_PER_MILLION).toFixed(6)}) |`,
@@ -118,7 +134,7 @@ export function renderMarkdown(r: LocalReport): string {
     for (const e of r.deadLetterEntries) lines.push(`| \`${e.sourceKey}\` | ${e.kind} | ${e.reason.replace(/\|/g, '\\|')} | ${e.receiveCount} |`);
   }
   if (r.unaccounted.length > 0) {
-    lines.push('', '## Unaccounted images', '', ...r.unaccounted.map((k) => `- \`${k}\``));
+    lines.push('', '## Unfinished images', '', 'Still queued or in flight when the run ended; the queue keeps them.', '', ...r.unaccounted.map((k) => `- \`${k}\``));
   }
   if (r.skippedFiles.length > 0) {
     lines.push('', '## Files not uploaded (suffix not subscribed by the notification)', '', ...r.skippedFiles.map((k) => `- \`${k}\``));
