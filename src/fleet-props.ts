@@ -284,9 +284,11 @@ export interface QueueDrivenSpotWorkerFleetProps {
   readonly handler?: WorkerHandler;
 
   /**
-   * Jobs in flight per instance: an integer from 1 to 256.
+   * Jobs in flight per instance, fixed: an integer from 1 to 256. Leave it unset for the runtime's
+   * adaptive concurrency, which starts at the vCPU count and adds job slots while the CPU has room,
+   * so that jobs waiting for S3 do not leave it idle (docs/runtime.md).
    *
-   * @default - the instance's vCPU count
+   * @default - adaptive (the runtime's `SPOT_WORKER_CONCURRENCY` unset)
    */
   readonly concurrency?: number;
 

@@ -5,12 +5,17 @@
  * bill per 1000 images, next to a model of the public sample's loop. Rewrites the pipeline section
  * of docs/benchmarks.md and bench/out/pipeline.json.
  *
- *   tsx bench/pipeline/run.ts [--copies 20]
+ *   tsx bench/pipeline/run.ts [--copies 20] [--worker-concurrency auto|N] [--storage-latency 80ms]
+ *
+ * With --storage-latency the pipeline runs a second time with that wait before every storage request
+ * of a worker (local mode's LatencyObjectStore, a stand-in for S3's round trip), against the same
+ * convert-only rate: the figure `pipeline_latency_injected_vs_convert` of bench/out/summary.json.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseLatency } from '../../worker-runtime/src/adapters/local/latency-object-store';
 import { machineLine, table, writeSection } from '../report/doc-section';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -35,12 +40,17 @@ interface LocalReportSubset {
   readonly deadLetterEntries: unknown[];
   readonly unaccounted: unknown[];
   readonly timeline: Array<{ t: number; workers: number; finished: number }>;
-  readonly policy: { readonly concurrency: number };
+  readonly policy: { readonly concurrency: number | 'auto' };
 }
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function textArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 /** `copies` copies of the corpus in sub-folders (hard links when the file system allows). */
@@ -87,8 +97,10 @@ function steadyRate(r: LocalReportSubset): number | undefined {
 
 export function main(): void {
   const copies = arg('copies', 20);
-  // Jobs in flight per local worker process (spot-worker local --concurrency).
-  const workerConcurrency = arg('worker-concurrency', 1);
+  // Jobs in flight per local worker process (spot-worker local --concurrency): adaptive unless given.
+  const workerConcurrency = textArg('worker-concurrency') ?? 'auto';
+  const latencyText = textArg('storage-latency');
+  const latencyMs = latencyText === undefined ? undefined : parseLatency(latencyText);
   const cores = os.availableParallelism();
   fs.mkdirSync(OUT, { recursive: true });
   const images = prepareImages(copies);
@@ -101,12 +113,17 @@ export function main(): void {
   const convertRate = m ? Number(m[1]) : images.count / conv.seconds;
 
   // The whole pipeline, one worker process per core at most.
-  const localOut = path.join(OUT, 'local');
-  fs.rmSync(localOut, { recursive: true, force: true });
-  runCli(['local', '--images', images.dir, '--out', localOut, '--label', 'bench', '--max-workers', String(cores),
-    '--concurrency', String(workerConcurrency), '--timeout', '600']);
-  const r: LocalReportSubset = JSON.parse(fs.readFileSync(path.join(localOut, 'report.json'), 'utf8'));
+  const runLocalPipeline = (label: string, extra: string[]): LocalReportSubset => {
+    const localOut = path.join(OUT, label);
+    fs.rmSync(localOut, { recursive: true, force: true });
+    runCli(['local', '--images', images.dir, '--out', localOut, '--label', 'bench', '--max-workers', String(cores),
+      '--concurrency', workerConcurrency, '--timeout', '600', ...extra]);
+    return JSON.parse(fs.readFileSync(path.join(localOut, 'report.json'), 'utf8'));
+  };
+  const r = runLocalPipeline('local', []);
   const steady = steadyRate(r);
+  const withLatency = latencyMs === undefined ? undefined : runLocalPipeline('local-latency', ['--storage-latency', `${latencyMs}ms`]);
+  const latencySteady = withLatency ? steadyRate(withLatency) : undefined;
 
   const producer = r.sqsRequests.SendMessage ?? 0;
   const consumer = r.sqsRequestsTotal - producer;
@@ -129,9 +146,21 @@ export function main(): void {
     steadyImagesPerSecond: steady,
     endToEndRatio: r.imagesPerSecond / convertRate,
     steadyRatio: steady !== undefined ? steady / convertRate : undefined,
-    // Per job slot: a short run may end before the fleet reaches its maximum, so the full-fleet
-    // rate is also compared slot for slot (convert-only runs one job per core).
-    perSlotRatio: steady !== undefined ? (steady / (r.peakWorkers * r.policy.concurrency)) / (convertRate / cores) : undefined,
+    // Per worker process: a short run may end before the fleet reaches its maximum, so the full-fleet
+    // rate is also compared per worker process against convert-only per core (one process per core at most).
+    perWorkerRatio: steady !== undefined ? (steady / r.peakWorkers) / (convertRate / cores) : undefined,
+    storageLatency: withLatency ? {
+      latencyMs,
+      imagesPerSecond: withLatency.imagesPerSecond,
+      steadyImagesPerSecond: latencySteady,
+      endToEndRatio: withLatency.imagesPerSecond / convertRate,
+      steadyRatio: latencySteady !== undefined ? latencySteady / convertRate : undefined,
+      peakWorkers: withLatency.peakWorkers,
+      pdfs: withLatency.pdfs,
+      deadLettered: withLatency.deadLetterEntries.length,
+      lost: withLatency.unaccounted.length,
+      consumerSqsPer1000: ((withLatency.sqsRequestsTotal - (withLatency.sqsRequests.SendMessage ?? 0)) / withLatency.images) * 1000,
+    } : undefined,
     sqs: {
       consumerPer1000: oursPer1000,
       producerPer1000: per1000(producer),
@@ -149,6 +178,11 @@ export function main(): void {
       [`convert-only: \`spot-worker convert --concurrency ${cores}\``, `${convertRate.toFixed(1)} images/s`],
       [`local pipeline end to end (from the first upload, fleet starting at 0, max ${cores} workers × concurrency ${workerConcurrency})`, `${r.imagesPerSecond.toFixed(1)} images/s`],
       [`local pipeline at full fleet (peak workers until the last image; peak ${r.peakWorkers} worker(s) × concurrency ${r.policy.concurrency})`, steady !== undefined ? `${steady.toFixed(1)} images/s` : '—'],
+      ...(withLatency ? [
+        [`the same with ${latencyMs} ms before every storage request (\`--storage-latency\`), end to end`, `${withLatency.imagesPerSecond.toFixed(1)} images/s`],
+        [`the same with ${latencyMs} ms storage latency, at full fleet (peak ${withLatency.peakWorkers} worker(s))`, latencySteady !== undefined ? `${latencySteady.toFixed(1)} images/s` : '—'],
+        [`PDFs / DLQ / lost with ${latencyMs} ms storage latency`, `${withLatency.pdfs} / ${withLatency.deadLetterEntries.length} / ${withLatency.unaccounted.length}`],
+      ] : []),
       ['fleet utilisation during the run', `${(r.utilisation * 100).toFixed(0)} %`],
       ['PDFs / DLQ / lost', `${r.pdfs} / ${r.deadLetterEntries.length} / ${r.unaccounted.length}`],
       ['SQS requests by action (local run)', Object.entries(r.sqsRequests).map(([k, v]) => `${k} ${v}`).join(', ')],
@@ -158,7 +192,8 @@ export function main(): void {
     ]),
     '',
     `- Pipeline ÷ convert-only: **${(result.endToEndRatio * 100).toFixed(0)} %** end to end, **${result.steadyRatio !== undefined ? (result.steadyRatio * 100).toFixed(0) : '—'} %** at full fleet (goal ≥ 80 %) → **${ok((result.steadyRatio ?? 0) >= 0.8)}**`,
-    `- Per job slot (full-fleet rate ÷ ${r.peakWorkers * r.policy.concurrency} slot(s) against convert-only ÷ ${cores}): **${result.perSlotRatio !== undefined ? (result.perSlotRatio * 100).toFixed(0) : '—'} %**`,
+    ...(withLatency ? [`- With ${latencyMs} ms per storage request, pipeline at full fleet ÷ convert-only: **${result.storageLatency?.steadyRatio !== undefined ? (result.storageLatency.steadyRatio * 100).toFixed(0) : '—'} %** (goal ≥ 80 %) → **${ok((result.storageLatency?.steadyRatio ?? 0) >= 0.8)}**`] : []),
+    `- Per worker process (full-fleet rate ÷ ${r.peakWorkers} worker(s) against convert-only ÷ ${cores} cores): **${result.perWorkerRatio !== undefined ? (result.perWorkerRatio * 100).toFixed(0) : '—'} %**`,
     `- Consumer SQS requests per 1000 images: **${oursPer1000.toFixed(0)}** (goal ≤ 250, the sample ≥ ${sampleFloor}) → **${ok(oursPer1000 <= 250)}**`,
   ].join('\n');
   writeSection('pipeline', content);

@@ -56,6 +56,7 @@ describe('report', () => {
       backlogPerInstanceTarget: 30,
       maxWorkers: 4,
       concurrency: 1,
+      storageLatencyMs: 0,
       timeScale: 60,
       localSecondsPerCloudWatchMinute: 1,
       visibilityTimeoutSeconds: 30,

@@ -29,7 +29,8 @@ test('--watch picks up a dropped file, converts it, and ends cleanly when stoppe
     const { report, exitCode } = await running;
     expect(exitCode).toBe(0);
     expect(report).toMatchObject({ images: 1, pdfs: 1, unaccounted: [], fleetAtZero: true, endedBy: 'stopped' });
-    expect(report.scalingEvents[0]).toMatchObject({ from: 0, to: 1, reason: 'step-0-to-1' });
+    // The dropped file's upload event wakes the fleet (the construct's wake on upload), not the next metric datapoint.
+    expect(report.scalingEvents[0]).toMatchObject({ from: 0, to: 1, reason: 'upload-wake' });
     expect(stdout.text.trim().split('\n').pop()).toMatch(/^local: 1 image, 1 PDF, 0 DLQ entries, 0 unfinished/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

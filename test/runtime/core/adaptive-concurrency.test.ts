@@ -30,6 +30,12 @@ describe('adaptive concurrency: decide', () => {
     expect(limits).toEqual([24, 25, 26, 27]);
   });
 
+  test('event-loop pressure never takes it below the start value (the vCPU count); memory pressure can', () => {
+    expect(run({ limit: 3, slowStart: true }, [sample({ eventLoopUtilisation: 0.99 })])).toEqual([2]);
+    expect(run({ limit: 2, slowStart: true }, Array(3).fill(sample({ eventLoopUtilisation: 0.99 })))).toEqual([2, 2, 2]);
+    expect(run({ limit: 2, slowStart: true }, [sample({ rssBytes: options.memoryBudgetBytes + 1 })])).toEqual([1]);
+  });
+
   test('holds between the target and the high mark (the CPU-bound operating point)', () => {
     expect(run({ limit: 20, slowStart: false }, Array(5).fill(sample({ eventLoopUtilisation: 0.9 })))).toEqual([20, 20, 20, 20, 20]);
   });
@@ -74,7 +80,9 @@ describe('ConcurrencyLimit', () => {
 
   test('an adaptive limit grows from its real load samples while saturated, and reports each change', async () => {
     const changes: Array<[number, number]> = [];
-    const l = new ConcurrencyLimit({ intervalMs: 20, max: 8 }, 2, 64 * GiB, (n, p) => changes.push([n, p]));
+    // Thresholds at the top, so a loaded test machine (event loop near 1) cannot stall or shrink it.
+    const tuning = { intervalMs: 20, max: 8, targetUtilisation: 0.9999, highUtilisation: 1 };
+    const l = new ConcurrencyLimit(tuning, 2, 64 * GiB, (n, p) => changes.push([n, p]));
     l.start();
     // Keep it saturated until it has doubled twice (the test process itself is nearly idle).
     await new Promise<void>((resolve) => {

@@ -34,8 +34,15 @@ describe('loadRunConfig', () => {
       metrics: 'cloudwatch',
       commandOutputExtension: '.pdf',
     });
-    expect(c.concurrency).toBeGreaterThanOrEqual(1);
+    expect(c.concurrency).toBe('auto');
+    expect(c.maxConcurrency).toBe(64);
     expect(c.autoScalingGroupName).toBeUndefined();
+  });
+
+  test('SPOT_WORKER_CONCURRENCY: unset is adaptive (up to SPOT_WORKER_MAX_CONCURRENCY); a number fixes the slots', () => {
+    expect(loadRunConfig({ ...base, SPOT_WORKER_CONCURRENCY: '3' }).concurrency).toBe(3);
+    expect(loadRunConfig({ ...base, SPOT_WORKER_MAX_CONCURRENCY: '128' }).maxConcurrency).toBe(128);
+    expect(() => loadRunConfig({ ...base, SPOT_WORKER_MAX_CONCURRENCY: '0' })).toThrow(/SPOT_WORKER_MAX_CONCURRENCY='0' must be a whole number from 1 to 256/);
   });
 
   test('SPOT_WORKER_PREFETCH: 10 by default, 0 turns prefetching off', () => {

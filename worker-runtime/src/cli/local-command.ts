@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { CommandSpec, ParsedArgs, UsageError } from './args';
+import { parseLatency } from '../adapters/local/latency-object-store';
 import type { LocalRunOptions } from '../local-fleet/local-run';
 
 export const spec = {
@@ -16,7 +17,8 @@ export const spec = {
     'label': { type: 'string', value: '<word>', help: 'first word of the last line (default local)' },
     'watch': { type: 'boolean', help: 'keep running; convert files dropped into --images until Ctrl-C' },
     'max-workers': { type: 'integer', value: '<n>', max: 256, help: "the group's maximum size (default 4)" },
-    'concurrency': { type: 'integer', value: '<n>', max: 256, help: 'jobs in flight per worker (default 1)' },
+    'concurrency': { type: 'string', value: '<n|auto>', help: 'jobs in flight per worker: a number (1-256) or auto, adaptive (default auto)' },
+    'storage-latency': { type: 'string', value: '<ms>', help: 'wait before each storage request, as S3 would (e.g. 80ms, 0.08s; default 0)' },
     'copies': { type: 'integer', value: '<n>', max: 1000, help: 'upload each image n times (under copy-<i>/), for a backlog to scale on (default 1)' },
     'interrupt-every': { type: 'number', value: '<s>', help: 'a Spot notice to a random worker every s seconds while there is work (every 4s when idle)' },
     'kill-every': { type: 'number', value: '<s>', help: 'chaos: SIGKILL a random worker about every s seconds' },
@@ -36,6 +38,21 @@ export const spec = {
     + 'policy on compressed time, converts them; prints and writes a report and a chart.',
 } as const satisfies CommandSpec<Record<string, import('./args').OptionSpec>>;
 
+function concurrencyOption(raw: string | undefined): number | 'auto' | undefined {
+  if (raw === undefined || raw === 'auto') return raw;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--concurrency ${raw}: expected a whole number from 1 to 256, or auto`);
+  return n;
+}
+
+function latencyOption(raw: string): number {
+  try {
+    return parseLatency(raw);
+  } catch (err) {
+    throw new UsageError(`--storage-latency: ${(err as Error).message}`);
+  }
+}
+
 /** The run's options from the parsed flags; throws UsageError saying what to fix. */
 export function localRunOptions({ values: v }: ParsedArgs<typeof spec.options>): LocalRunOptions {
   if (!v.images) throw new UsageError(v.watch ? '--watch needs --images <folder>: the folder to watch' : '--images <folder> is required');
@@ -47,7 +64,8 @@ export function localRunOptions({ values: v }: ParsedArgs<typeof spec.options>):
     label,
     watch: v.watch,
     maxWorkers: v['max-workers'],
-    concurrency: v.concurrency,
+    concurrency: concurrencyOption(v.concurrency),
+    storageLatencyMs: v['storage-latency'] === undefined ? undefined : latencyOption(v['storage-latency']),
     interruptEvery: v['interrupt-every'],
     copies: v.copies,
     killEvery: v['kill-every'],

@@ -9,14 +9,16 @@
  *   tens of slots that storage latency needs within seconds rather than minutes;
  * - then additive increase (+1 per interval) while the event loop is below `targetUtilisation`
  *   and every slot was in use (more slots would not help an idle worker);
- * - multiplicative decrease (× 3/4) when the event loop is saturated (above `highUtilisation`:
- *   more jobs would only queue inside the process and delay its timers, such as visibility renewals);
+ * - multiplicative decrease (× 3/4, never below the start value) when the event loop is saturated
+ *   (above `highUtilisation`: more jobs would only queue inside the process and delay its timers,
+ *   such as visibility renewals);
  * - halving when the resident set exceeds the memory budget; the limit also never exceeds
  *   `max` (256 by the runtime's range), so memory stays bounded by `max` × the input limit.
  *
  * `decide` is pure (unit-tested); `ProcessLoadSampler` reads the process's own load.
  */
 import { performance } from 'perf_hooks';
+import { RUNTIME_ENV } from '../contract/runtime-env';
 
 export interface AdaptiveConcurrencyOptions {
   /** Never fewer slots. @default 1 */
@@ -53,7 +55,8 @@ export interface ConcurrencyState {
 
 export type ResolvedAdaptiveOptions = Required<AdaptiveConcurrencyOptions>;
 
-export const DEFAULT_MAX_CONCURRENCY = 64;
+/** `SPOT_WORKER_MAX_CONCURRENCY`'s default, from the contract's table. */
+export const DEFAULT_MAX_CONCURRENCY = RUNTIME_ENV.SPOT_WORKER_MAX_CONCURRENCY.default;
 
 export function resolveAdaptiveOptions(o: AdaptiveConcurrencyOptions, cpus: number, totalMemoryBytes: number): ResolvedAdaptiveOptions {
   const min = o.min ?? 1;
@@ -79,7 +82,11 @@ export function resolveAdaptiveOptions(o: AdaptiveConcurrencyOptions, cpus: numb
 export function decide(state: ConcurrencyState, sample: LoadSample, o: ResolvedAdaptiveOptions): ConcurrencyState {
   const clamp = (n: number): number => Math.min(o.max, Math.max(o.min, n));
   if (sample.rssBytes > o.memoryBudgetBytes) return { limit: clamp(Math.floor(state.limit / 2)), slowStart: false };
-  if (sample.eventLoopUtilisation > o.highUtilisation) return { limit: clamp(Math.floor((state.limit * 3) / 4)), slowStart: false };
+  if (sample.eventLoopUtilisation > o.highUtilisation) {
+    // Below the start value (the vCPU count) fewer slots would not free any CPU: hold there.
+    if (state.limit <= o.initial) return state;
+    return { limit: Math.max(o.initial, clamp(Math.floor((state.limit * 3) / 4))), slowStart: false };
+  }
   if (!sample.saturated || sample.eventLoopUtilisation >= o.targetUtilisation) return state;
   return { limit: clamp(state.slowStart ? state.limit * 2 : state.limit + 1), slowStart: state.slowStart };
 }

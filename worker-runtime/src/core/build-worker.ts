@@ -17,7 +17,7 @@ import { DEFAULT_DRAIN_MARGIN_SECONDS, DEFAULT_METRICS_FLUSH_SECONDS, Worker, Wo
 
 /** The settings of RunConfig the Worker reads (the rest picks adapters and the handler). */
 export type WorkerConfig = Pick<RunConfig,
-'inputPrefix' | 'outputPrefix' | 'outputBucket' | 'concurrency' | 'prefetch' | 'receiveWaitSeconds' | 'idleGraceSeconds'
+'inputPrefix' | 'outputPrefix' | 'outputBucket' | 'concurrency' | 'maxConcurrency' | 'prefetch' | 'receiveWaitSeconds' | 'idleGraceSeconds'
 | 'lifecycleHeartbeatIntervalSeconds' | 'drainTimeoutSeconds' | 'retryBaseSeconds' | 'retryMaxSeconds' | 'maxImageBytes'>;
 
 /** What a deployment plugs in: the ports, the handler and the logger. */
@@ -42,6 +42,7 @@ export function workerOptions(config: WorkerConfig, parts: WorkerParts, timeScal
     outputPrefix: config.outputPrefix,
     outputBucket: config.outputBucket,
     concurrency: config.concurrency,
+    adaptiveConcurrency: { max: config.maxConcurrency },
     prefetch: config.prefetch,
     waitTimeSeconds: config.receiveWaitSeconds,
     maxInputBytes: config.maxImageBytes,

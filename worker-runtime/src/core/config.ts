@@ -2,7 +2,6 @@
  * The runtime's configuration, read only from environment variables (docs/architecture.md
  * lists them). Every problem is reported at once, each naming the variable and what to set.
  */
-import * as os from 'os';
 import { ConfigError } from './errors';
 import type { LogLevel } from './logger';
 import { HandlerKind, MetricsMode, readRuntimeEnv } from '../contract/runtime-env';
@@ -23,7 +22,9 @@ export interface RunConfig {
   readonly commandOutputExtension: string;
   readonly commandContentType: string;
   readonly commandTimeoutSeconds: number;
-  readonly concurrency: number;
+  /** Jobs at once: a fixed number, or 'auto' (unset): adaptive, up to `maxConcurrency`. */
+  readonly concurrency: number | 'auto';
+  readonly maxConcurrency: number;
   /** Messages received ahead of a free slot (kept invisible, released on drain). */
   readonly prefetch: number;
   /** Long-poll wait of each receive (20 in production; shorter only to speed up tests). */
@@ -75,7 +76,9 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     commandOutputExtension: v.SPOT_WORKER_OUTPUT_EXTENSION ?? (command ? '.out' : '.pdf'),
     commandContentType: v.SPOT_WORKER_OUTPUT_CONTENT_TYPE ?? (command ? 'application/octet-stream' : 'application/pdf'),
     commandTimeoutSeconds: v.SPOT_WORKER_COMMAND_TIMEOUT_SECONDS,
-    concurrency: v.SPOT_WORKER_CONCURRENCY ?? Math.max(1, os.cpus().length),
+    // Unset: adaptive (core/adaptive-concurrency.ts); a value fixes the number of job slots.
+    concurrency: v.SPOT_WORKER_CONCURRENCY ?? 'auto',
+    maxConcurrency: v.SPOT_WORKER_MAX_CONCURRENCY,
     prefetch: v.SPOT_WORKER_PREFETCH,
     receiveWaitSeconds: v.SPOT_WORKER_RECEIVE_WAIT_SECONDS,
     idleGraceSeconds: v.SPOT_WORKER_IDLE_GRACE_SECONDS,

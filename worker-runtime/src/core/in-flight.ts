@@ -4,6 +4,7 @@
  * known, slot already free). The receive loop asks it how many messages to receive; a drain
  * waits until it is empty.
  */
+import type { ConcurrencyLimit } from './adaptive-concurrency';
 import type { QueueMessage } from './ports';
 import type { VisibilityExtender } from './visibility-extender';
 
@@ -35,7 +36,10 @@ export class InFlight {
   private runningCount = 0;
   private slotWaiters: Array<() => void> = [];
 
-  constructor(readonly concurrency: number, readonly prefetch: number) {}
+  constructor(private readonly limit: ConcurrencyLimit, readonly prefetch: number) {}
+
+  /** The job slots now (fixed, or revised by the adaptive limit). */
+  get concurrency(): number { return this.limit.value; }
 
   /** Messages held: running, waiting for a slot, or being settled. */
   get size(): number { return this.held.size; }
@@ -61,7 +65,12 @@ export class InFlight {
 
   /** The next waiting message, moved into a slot, while a slot is free. */
   nextToStart(): HeldMessage | undefined {
-    if (this.runningCount >= this.concurrency || this.waitingLine.length === 0) return undefined;
+    if (this.waitingLine.length === 0) return undefined;
+    if (this.runningCount >= this.concurrency) {
+      // Work waits for a slot: more slots could help (the adaptive limit decides whether the process has room).
+      this.limit.markSaturated();
+      return undefined;
+    }
     const next = this.waitingLine.shift()!;
     next.state = 'running';
     this.runningCount += 1;

@@ -20,7 +20,9 @@ export type DeliveryRef = MessageRef & {
 
 export interface WorkerEvents {
   /** The loop is running (stale protection cleared, queue settings read). */
-  started: [{ concurrency: number; prefetch: number; visibilityTimeout: number; handler: string }];
+  started: [{ concurrency: number | 'auto'; prefetch: number; visibilityTimeout: number; handler: string }];
+  /** The adaptive concurrency revised the number of job slots. */
+  concurrency_changed: [{ limit: number; previous: number; running: number; waiting: number }];
   /** The queue's visibility timeout could not be read; the worker assumes `assumedSeconds`. */
   queue_settings_unknown: [{ error: string; assumedSeconds: number }];
   /** A message was received and is held (kept invisible) until settled; `inFlight` counts it. */

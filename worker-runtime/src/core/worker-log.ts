@@ -8,6 +8,7 @@ import type { WorkerEmitter } from './worker-events';
 
 export function logWorkerEvents(events: WorkerEmitter, logger: Logger): void {
   events.on('started', (e) => logger.info('worker started', e));
+  events.on('concurrency_changed', (e) => logger.debug('job slots changed', e));
   events.on('queue_settings_unknown', (e) => logger.warn(`could not read the queue visibility timeout; assuming ${e.assumedSeconds} s`, { error: e.error }));
   events.on('message_held', (e) => logger.info('message received', e));
   events.on('record_done', (r) => {

@@ -11,6 +11,7 @@
  * stats are derived.
  */
 import * as os from 'os';
+import { AdaptiveConcurrencyOptions, ConcurrencyLimit } from './adaptive-concurrency';
 import type { BackoffOptions } from './backoff';
 import { DeleteBatcher } from './delete-batcher';
 import { finishDrain } from './drain';
@@ -41,8 +42,14 @@ export interface WorkerOptions {
   readonly outputPrefix?: string;
   /** Bucket outputs are written to. @default the source object's bucket */
   readonly outputBucket?: string;
-  /** Jobs running at once (handler calls). @default os.cpus().length */
-  readonly concurrency?: number;
+  /**
+   * Jobs running at once (handler calls): a fixed number, or `'auto'`: adaptive, from the vCPU count
+   * up while the event loop and memory have room (core/adaptive-concurrency.ts), so that jobs
+   * waiting for storage do not leave the CPU idle. @default 'auto'
+   */
+  readonly concurrency?: number | 'auto';
+  /** Bounds and thresholds of `concurrency: 'auto'`. @default see AdaptiveConcurrencyOptions */
+  readonly adaptiveConcurrency?: AdaptiveConcurrencyOptions;
   /**
    * Messages received ahead of a free job slot, held invisible (their visibility extended like a
    * running job's) and started as slots free up; on a drain they are released at once. With room
@@ -122,6 +129,7 @@ export class Worker extends WorkerEmitter {
   private readonly inFlight: InFlight;
   private readonly loop: ReceiveLoop;
   private readonly settler: Settler;
+  private readonly limit: ConcurrencyLimit;
   private readonly protection: ScaleInProtection;
   private readonly deletes: DeleteBatcher;
   private readonly metrics: WorkerMetrics;
@@ -139,11 +147,16 @@ export class Worker extends WorkerEmitter {
     super();
     this.queue = options.queue;
     this.keys = new KeyMapper({ inputPrefix: options.inputPrefix ?? 'uploads/', outputPrefix: options.outputPrefix ?? 'processed/' });
-    const concurrency = options.concurrency ?? Math.max(1, os.cpus().length);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+    const setting = options.concurrency ?? 'auto';
+    this.limit = new ConcurrencyLimit(setting === 'auto' ? options.adaptiveConcurrency ?? {} : setting,
+      Math.max(1, os.cpus().length), os.totalmem(), (limit, previous) => {
+        this.emit('concurrency_changed', { limit, previous, running: this.inFlight.running, waiting: this.inFlight.waiting });
+        if (limit > previous) this.startWaiting();
+        this.inFlight.wake();
+      });
     const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
     if (!Number.isInteger(prefetch) || prefetch < 0) throw new Error(`prefetch must be a whole number ≥ 0, got ${options.prefetch}`);
-    this.inFlight = new InFlight(concurrency, prefetch);
+    this.inFlight = new InFlight(this.limit, prefetch);
     const logger = options.logger ?? silentLogger;
     logWorkerEvents(this, logger);
     this.countEvents();
@@ -174,8 +187,9 @@ export class Worker extends WorkerEmitter {
     }
     if (this.draining) return; // drained (SIGTERM) while starting: nothing to run
     this.options.interruptions?.start((notice) => { void this.drain(notice); });
+    this.limit.start();
     this.emit('started', {
-      concurrency: this.inFlight.concurrency,
+      concurrency: this.limit.adaptive ? 'auto' : this.inFlight.concurrency,
       prefetch: this.inFlight.prefetch,
       visibilityTimeout: this.visibilityTimeout,
       handler: this.options.handler.name,
@@ -206,6 +220,7 @@ export class Worker extends WorkerEmitter {
     }
     this.draining = true;
     this.notice = notice;
+    this.limit.stop();
     this.emit('draining', { ...notice, first, deadline: new Date(this.deadline), inFlight: this.inFlight.size });
     this.inFlight.wake();
     // Prefetched messages were never started: give them back before anything else.

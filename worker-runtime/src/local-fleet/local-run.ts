@@ -11,6 +11,7 @@ import { defaultWorkerEntry, FleetWorker, LocalFleet, WorkerEntry } from './flee
 import { ProgressDisplay } from './progress';
 import { DeadLetterEntry, LocalReport, renderMarkdown, ScalingEvent, summaryLine, utilisationText } from './report';
 import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy } from './scaler';
+import { UploadWake } from './upload-wake';
 import { localWorkerEnv, LocalWorkerConfig, runLayout } from './worker-config';
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
 import { DEFAULT_SUFFIXES, LocalBucket } from '../adapters/local/local-bucket';
@@ -32,7 +33,9 @@ export interface LocalRunOptions {
   /** @default 4 */
   readonly maxWorkers?: number;
   /** Jobs in flight per worker. @default 1 */
-  readonly concurrency?: number;
+  readonly concurrency?: number | 'auto';
+  /** Waited before each storage request of a worker (a stand-in for S3's round trip), ms. @default 0 */
+  readonly storageLatencyMs?: number;
   /**
    * Messages each worker receives ahead of a free slot (`SPOT_WORKER_PREFETCH`; docs/runtime.md:
    * lower it for slow handlers). @default `spot-worker run`'s default (10)
@@ -130,7 +133,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const label = options.label ?? 'local';
   const stdout = options.stdout ?? process.stdout;
   const maxWorkers = options.maxWorkers ?? 4;
-  const concurrency = options.concurrency ?? 1;
+  const concurrency = options.concurrency ?? 'auto';
+  const storageLatencyMs = options.storageLatencyMs ?? 0;
   const timeScale = options.timeScale ?? 60;
   const minuteMs = 60_000 / timeScale;
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
@@ -181,6 +185,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     visibilityTimeoutSeconds,
     maxReceiveCount,
     timeScale,
+    storageLatencyMs,
   };
   const fleet = new LocalFleet({
     entry: options.workerEntry ?? defaultWorkerEntry(),
@@ -204,6 +209,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   });
 
   const progress = new ProgressDisplay({ label, stream: stdout, tty: options.tty });
+  const wake = new UploadWake();
   const fed = new Set<string>();
   const skipped: string[] = [];
   const seen = new Map<string, string>();
@@ -227,6 +233,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         const key = INPUT_PREFIX + (copies > 1 ? `copy-${copy}/` : '') + f.rel;
         await bucket.putObject(BUCKET, key, body, { contentType: 'image/jpeg', metadata: {} });
         fed.add(key);
+        wake.noteUpload();
       }
     }
   };
@@ -307,6 +314,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         progress.note(`desired capacity ${state.desired} → ${decision.state.desired} (${decision.reason}; backlog ${stats.visible} visible, ${stats.inFlight} in flight)`);
       }
       state = decision.state;
+    }
+
+    // The upload wake: a fleet at zero gets its first worker on the upload's event, not on a metric.
+    const woken = wake.apply(state.desired, policy.maxCapacity);
+    if (woken !== state.desired) {
+      scalingEvents.push({ t: elapsed(), from: state.desired, to: woken, reason: 'upload-wake' });
+      progress.note(`desired capacity ${state.desired} → ${woken} (upload wake: an upload into a fleet at zero)`);
+      state = { ...state, desired: woken };
     }
 
     // Spot notices while there is work to drain; while the queue is empty, a few (labelled idle).
@@ -440,6 +455,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       backlogPerInstanceTarget: target,
       maxWorkers,
       concurrency,
+      storageLatencyMs,
       timeScale,
       localSecondsPerCloudWatchMinute: minuteMs / 1000,
       visibilityTimeoutSeconds,

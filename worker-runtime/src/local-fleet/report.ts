@@ -54,7 +54,9 @@ export interface LocalReport {
   readonly policy: {
     readonly backlogPerInstanceTarget: number;
     readonly maxWorkers: number;
-    readonly concurrency: number;
+    readonly concurrency: number | 'auto';
+    /** Injected before each storage request (`--storage-latency`), ms. */
+    readonly storageLatencyMs: number;
     readonly timeScale: number;
     readonly localSecondsPerCloudWatchMinute: number;
     readonly visibilityTimeoutSeconds: number;
@@ -144,7 +146,8 @@ export function renderMarkdown(r: LocalReport): string {
     '## Scaling',
     '',
     `Policy: backlog-per-instance target ${r.policy.backlogPerInstanceTarget} (acceptable latency ÷ expected processing time), `
-    + `max ${r.policy.maxWorkers} workers, ${r.policy.concurrency} job(s) per worker; `
+    + `max ${r.policy.maxWorkers} workers, ${r.policy.concurrency === 'auto' ? 'adaptive job slots' : `${r.policy.concurrency} job(s)`} per worker`
+    + `${r.policy.storageLatencyMs > 0 ? `, ${r.policy.storageLatencyMs} ms before each storage request` : ''}; `
     + `time compressed ×${r.policy.timeScale}: 1 CloudWatch minute = ${r.policy.localSecondsPerCloudWatchMinute} s here. `
     + `Queue: visibility ${r.policy.visibilityTimeoutSeconds} s, maxReceiveCount ${r.policy.maxReceiveCount}.`,
     '',

@@ -26,14 +26,16 @@ export interface LocalWorkerConfig {
   readonly maxReceiveCount: number;
   /** Local seconds per real second of the things the policy times (see docs/local-mode.md). */
   readonly timeScale: number;
+  /** Waited before each storage request (S3's round trip, simulated: `--storage-latency`), ms; 0: none. */
+  readonly storageLatencyMs: number;
 }
 
 /** The run settings a local fleet gives its workers; everything else keeps `spot-worker run`'s defaults. */
 export interface LocalRunSettings {
   readonly inputPrefix: string;
   readonly outputPrefix: string;
-  /** Jobs in flight per worker process. */
-  readonly concurrency: number;
+  /** Jobs in flight per worker process: fixed, or 'auto' (adaptive, `spot-worker run`'s default). */
+  readonly concurrency: number | 'auto';
   /** Messages received ahead of a free slot. @default `spot-worker run`'s */
   readonly prefetch?: number;
   readonly validateDecode: boolean;
@@ -56,7 +58,7 @@ export function localWorkerEnv(parent: NodeJS.ProcessEnv, settings: LocalRunSett
     SPOT_WORKER_DLQ_URL: LOCAL_DLQ_URL,
     SPOT_WORKER_INPUT_PREFIX: settings.inputPrefix,
     SPOT_WORKER_OUTPUT_PREFIX: settings.outputPrefix,
-    SPOT_WORKER_CONCURRENCY: String(settings.concurrency),
+    ...(settings.concurrency !== 'auto' ? { SPOT_WORKER_CONCURRENCY: String(settings.concurrency) } : {}),
     ...(settings.prefetch !== undefined ? { SPOT_WORKER_PREFETCH: String(settings.prefetch) } : {}),
     SPOT_WORKER_HANDLER: settings.handlerModule ? 'module' : 'image-to-pdf',
     ...(settings.handlerModule ? { SPOT_WORKER_HANDLER_MODULE: settings.handlerModule } : {}),

@@ -7,6 +7,7 @@
 import { readLocalWorkerConfig } from './worker-config';
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
 import { sendToParent } from '../adapters/local/ipc-messages';
+import { LatencyObjectStore } from '../adapters/local/latency-object-store';
 import { LocalBucket } from '../adapters/local/local-bucket';
 import { LocalInstanceControl } from '../adapters/local/local-instance-control';
 import { LocalInterruptionSource } from '../adapters/local/local-interruption-source';
@@ -33,7 +34,9 @@ export async function runWorkerProcess(): Promise<number> {
     deadLetterQueue: dlq,
     onRequest,
   }).init();
-  const store = await new LocalBucket({ name: cfg.bucketName, root: cfg.bucketRoot, stateDir: cfg.bucketStateDir }).init();
+  const bucket = await new LocalBucket({ name: cfg.bucketName, root: cfg.bucketRoot, stateDir: cfg.bucketStateDir }).init();
+  // `--storage-latency`: every GET and PUT waits as if it went to S3, so the worker's slots must overlap the waits.
+  const store = cfg.storageLatencyMs > 0 ? new LatencyObjectStore(bucket, cfg.storageLatencyMs) : bucket;
   const config = loadRunConfig(process.env);
   const logger = createJsonLogger({ level: config.logLevel }).child({ worker: process.env.SPOT_WORKER_LOCAL_WORKER_ID, pid: process.pid });
   const worker = buildWorker(config, {
