@@ -16,8 +16,15 @@ const EC2_ENV = {
   SPOT_WORKER_CONCURRENCY: '2',
 };
 const LOCAL: LocalWorkerConfig = {
-  queueDir: '/q', deadLetterDir: '/d', bucketName: 'b', bucketRoot: '/b', bucketStateDir: '/s',
-  visibilityTimeoutSeconds: 30, maxReceiveCount: 5, timeScale: 60, storageLatencyMs: 0,
+  queueDir: '/q',
+  deadLetterDir: '/d',
+  bucketName: 'b',
+  bucketRoot: '/b',
+  bucketStateDir: '/s',
+  visibilityTimeoutSeconds: 30,
+  maxReceiveCount: 5,
+  timeScale: 60,
+  storageLatencyMs: 0,
 };
 // The ports are never called here: only the options built around them are compared.
 const parts = { queue: {} as WorkQueue, store: {} as ObjectStore, handler: { name: 'h' } as Handler, logger: silentLogger };
