@@ -3,7 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BACKLOG_EXPRESSION, BACKLOG_PER_INSTANCE_EXPRESSION, WAKE_EXPRESSION } from './contract/scaling-plan';
+import { backlogScalingPolicies, GroupMetric, MetricName, MetricStat, PLAN_PERIOD_SECONDS, StepPolicySpec } from './contract/scaling-plan';
 
 /** Properties of `BacklogScaling`. */
 export interface BacklogScalingProps {
@@ -54,108 +54,102 @@ export class BacklogScaling extends Construct {
 
   constructor(scope: Construct, id: string, props: BacklogScalingProps) {
     super(scope, id);
-    const asg = props.autoScalingGroup;
+    const groupName = props.autoScalingGroup.autoScalingGroupName;
     const queueName = props.queue.queueName;
-    const groupName = asg.autoScalingGroupName;
-    const warmupSeconds = props.instanceWarmup.toSeconds();
-
-    const sqsStat = (metricName: string, queryId: string): autoscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty => ({
-      id: queryId,
-      returnData: false,
-      metricStat: {
-        metric: { namespace: 'AWS/SQS', metricName, dimensions: [{ name: 'QueueName', value: queueName }] },
-        stat: 'Average',
-      },
+    const idleMinutes = props.scaleToZeroAfter.toMinutes();
+    // The plan is the contract's (also replayed by local mode and the simulator); this renders it.
+    const plan = backlogScalingPolicies({
+      targetBacklogPerInstance: props.targetBacklogPerInstance,
+      instanceWarmupSeconds: props.instanceWarmup.toSeconds(),
+      scaleToZeroAfterMinutes: idleMinutes,
     });
+    type Source = { namespace: string; dimension: string; value: string };
+    const source = (metric: MetricName): Source => (metric in GROUP_METRIC_NAMES
+      ? { namespace: 'AWS/AutoScaling', dimension: 'AutoScalingGroupName', value: groupName }
+      : { namespace: 'AWS/SQS', dimension: 'QueueName', value: queueName });
+    const cloudWatchMetric = (m: MetricStat): cloudwatch.Metric => {
+      const s = source(m.metric);
+      return new cloudwatch.Metric({
+        namespace: s.namespace,
+        metricName: m.metric,
+        dimensionsMap: { [s.dimension]: s.value },
+        period: Duration.seconds(m.periodSeconds),
+        statistic: m.statistic,
+      });
+    };
 
-    this.targetTrackingPolicy = new autoscaling.CfnScalingPolicy(this, 'BacklogPerInstance', {
+    const tt = plan.targetTracking;
+    this.targetTrackingPolicy = new autoscaling.CfnScalingPolicy(this, tt.name, {
       autoScalingGroupName: groupName,
       policyType: 'TargetTrackingScaling',
-      estimatedInstanceWarmup: warmupSeconds,
+      estimatedInstanceWarmup: tt.warmupSeconds,
       targetTrackingConfiguration: {
-        targetValue: props.targetBacklogPerInstance,
-        disableScaleIn: false,
+        targetValue: tt.targetValue,
+        disableScaleIn: tt.disableScaleIn,
         customizedMetricSpecification: {
           metrics: [
-            sqsStat('ApproximateNumberOfMessagesVisible', 'visible'),
-            sqsStat('ApproximateNumberOfMessagesNotVisible', 'inflight'),
-            {
-              id: 'inservice',
-              returnData: false,
-              metricStat: {
-                metric: {
-                  namespace: 'AWS/AutoScaling',
-                  metricName: 'GroupInServiceInstances',
-                  dimensions: [{ name: 'AutoScalingGroupName', value: groupName }],
+            ...Object.entries(tt.query.metrics).map(([queryId, m]) => {
+              const s = source(m.metric);
+              return {
+                id: queryId,
+                returnData: false,
+                metricStat: {
+                  metric: { namespace: s.namespace, metricName: m.metric, dimensions: [{ name: s.dimension, value: s.value }] },
+                  stat: m.statistic,
                 },
-                stat: 'Average',
-              },
-            },
-            { id: 'backlogPerInstance', expression: BACKLOG_PER_INSTANCE_EXPRESSION, label: 'Backlog per instance', returnData: true },
+              };
+            }),
+            { id: lowerFirst(tt.name), expression: tt.query.expression, label: tt.query.label, returnData: true },
           ],
         },
       },
     });
 
-    const minute = Duration.minutes(1);
-    const visible = props.queue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' });
-    const inflight = props.queue.metricApproximateNumberOfMessagesNotVisible({ period: minute, statistic: 'Maximum' });
-    const desired = new cloudwatch.Metric({
-      namespace: 'AWS/AutoScaling',
-      metricName: 'GroupDesiredCapacity',
-      dimensionsMap: { AutoScalingGroupName: groupName },
-      period: minute,
-      statistic: 'Minimum',
-    });
+    type Rendered = { policy: autoscaling.CfnScalingPolicy; alarm: cloudwatch.Alarm };
+    const step = (spec: StepPolicySpec, alarmId: string, alarmDescription: string): Rendered => {
+      const policy = new autoscaling.CfnScalingPolicy(this, spec.name, {
+        autoScalingGroupName: groupName,
+        policyType: 'StepScaling',
+        adjustmentType: spec.adjustmentType,
+        metricAggregationType: 'Maximum',
+        estimatedInstanceWarmup: spec.warmupSeconds,
+        stepAdjustments: spec.steps.map((s) => ({
+          metricIntervalLowerBound: s.lower, metricIntervalUpperBound: s.upper, scalingAdjustment: s.adjustment,
+        })),
+      });
+      const a = spec.alarm;
+      const alarm = new cloudwatch.Alarm(this, alarmId, {
+        alarmDescription,
+        metric: new cloudwatch.MathExpression({
+          expression: a.query.expression ?? Object.keys(a.query.metrics)[0],
+          usingMetrics: Object.fromEntries(Object.entries(a.query.metrics).map(([queryId, m]) => [queryId, cloudWatchMetric(m)])),
+          period: Duration.seconds(PLAN_PERIOD_SECONDS),
+          label: a.query.label,
+        }),
+        threshold: a.threshold,
+        comparisonOperator: a.comparison as cloudwatch.ComparisonOperator,
+        evaluationPeriods: a.evaluationPeriods,
+        datapointsToAlarm: a.datapointsToAlarm,
+        treatMissingData: (a.treatMissingData ?? 'missing') as cloudwatch.TreatMissingData,
+      });
+      alarm.addAlarmAction(policyAction(policy));
+      return { policy, alarm };
+    };
 
-    this.wakePolicy = new autoscaling.CfnScalingPolicy(this, 'Wake', {
-      autoScalingGroupName: groupName,
-      policyType: 'StepScaling',
-      adjustmentType: 'ChangeInCapacity',
-      metricAggregationType: 'Maximum',
-      estimatedInstanceWarmup: warmupSeconds,
-      stepAdjustments: [{ metricIntervalLowerBound: 0, scalingAdjustment: 1 }],
-    });
-    this.wakeAlarm = new cloudwatch.Alarm(this, 'WakeAlarm', {
-      alarmDescription: 'A message is waiting while the worker group has no instance: start one.',
-      metric: new cloudwatch.MathExpression({
-        expression: WAKE_EXPRESSION,
-        usingMetrics: { desired, visible },
-        period: minute,
-        label: 'Waiting with no instance',
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.wakeAlarm.addAlarmAction(policyAction(this.wakePolicy));
-
-    const idleMinutes = props.scaleToZeroAfter.toMinutes();
-    this.sleepPolicy = new autoscaling.CfnScalingPolicy(this, 'Sleep', {
-      autoScalingGroupName: groupName,
-      policyType: 'StepScaling',
-      adjustmentType: 'ExactCapacity',
-      metricAggregationType: 'Maximum',
-      stepAdjustments: [{ metricIntervalUpperBound: 0, scalingAdjustment: 0 }],
-    });
-    this.idleAlarm = new cloudwatch.Alarm(this, 'IdleAlarm', {
-      alarmDescription: `Nothing waiting or in flight for ${idleMinutes} minutes: scale the worker group to its minimum (0 by default).`,
-      metric: new cloudwatch.MathExpression({
-        expression: BACKLOG_EXPRESSION,
-        usingMetrics: { visible, inflight },
-        period: minute,
-        label: 'Backlog (waiting + in flight)',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: idleMinutes,
-      datapointsToAlarm: idleMinutes,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.idleAlarm.addAlarmAction(policyAction(this.sleepPolicy));
+    const wake = step(plan.wake, 'WakeAlarm', 'A message is waiting while the worker group has no instance: start one.');
+    this.wakePolicy = wake.policy;
+    this.wakeAlarm = wake.alarm;
+    const sleep = step(plan.sleep, 'IdleAlarm',
+      `Nothing waiting or in flight for ${idleMinutes} minutes: scale the worker group to its minimum (0 by default).`);
+    this.sleepPolicy = sleep.policy;
+    this.idleAlarm = sleep.alarm;
   }
+}
+
+const GROUP_METRIC_NAMES: Record<string, true> = Object.fromEntries(Object.values(GroupMetric).map((n) => [n, true]));
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function policyAction(policy: autoscaling.CfnScalingPolicy): cloudwatch.IAlarmAction {

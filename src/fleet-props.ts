@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RUNTIME_ENV } from './contract/runtime-env';
 import { DEFAULT_METRICS_NAMESPACE } from './contract/runtime-metrics';
+import { backlogPerInstanceTarget as planTarget, FLEET_SCALING_DEFAULTS } from './contract/scaling-plan';
 import { instanceTypeMismatch } from './instance-type-requirements';
 import { WorkerHandler } from './worker-handler';
 
@@ -484,8 +485,8 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     errors.push(`maxReceiveCount is ${maxReceiveCount}: use an integer of at least 5, Spot interruptions raise the receive count of healthy messages.`);
   }
 
-  const expectedProcessingTime = props.expectedProcessingTime ?? Duration.seconds(10);
-  const acceptableLatency = props.acceptableLatency ?? Duration.minutes(5);
+  const expectedProcessingTime = props.expectedProcessingTime ?? Duration.seconds(FLEET_SCALING_DEFAULTS.expectedProcessingSeconds);
+  const acceptableLatency = props.acceptableLatency ?? Duration.seconds(FLEET_SCALING_DEFAULTS.acceptableLatencySeconds);
   const processingMs = expectedProcessingTime.toMilliseconds();
   const latencyMs = acceptableLatency.toMilliseconds();
   if (processingMs <= 0) errors.push('expectedProcessingTime must be greater than zero.');
@@ -495,7 +496,7 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
       'no backlog could ever be served in time. Raise acceptableLatency or lower expectedProcessingTime.',
     );
   }
-  const backlogPerInstanceTarget = processingMs > 0 ? Math.max(1, Math.floor(latencyMs / processingMs)) : 1;
+  const backlogPerInstanceTarget = processingMs > 0 && processingMs <= latencyMs ? planTarget(latencyMs / 1000, processingMs / 1000) : 1;
 
   const queueRetentionPeriod = props.queueRetentionPeriod ?? Duration.days(4);
   if (queueRetentionPeriod.toSeconds() >= DEAD_LETTER_RETENTION.toSeconds()) {
@@ -517,8 +518,8 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     );
   }
 
-  const minCapacity = props.minCapacity ?? 0;
-  const maxCapacity = props.maxCapacity ?? 10;
+  const minCapacity = props.minCapacity ?? FLEET_SCALING_DEFAULTS.minCapacity;
+  const maxCapacity = props.maxCapacity ?? FLEET_SCALING_DEFAULTS.maxCapacity;
   if (!Number.isInteger(minCapacity) || minCapacity < 0) errors.push(`minCapacity must be an integer >= 0, got ${minCapacity}.`);
   if (!Number.isInteger(maxCapacity) || maxCapacity < 1) errors.push(`maxCapacity must be an integer >= 1, got ${maxCapacity}.`);
   if (minCapacity > maxCapacity) errors.push(`minCapacity (${minCapacity}) exceeds maxCapacity (${maxCapacity}).`);
@@ -561,8 +562,8 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
   if (drainTimeout.toSeconds() < 30 || drainTimeout.toSeconds() > 7200) {
     errors.push(`drainTimeout must be between 30 seconds and 2 hours (lifecycle hook limits), got ${drainTimeout.toHumanString()}.`);
   }
-  const instanceWarmup = props.instanceWarmup ?? Duration.minutes(3);
-  const scaleToZeroAfter = props.scaleToZeroAfter ?? Duration.minutes(15);
+  const instanceWarmup = props.instanceWarmup ?? Duration.seconds(FLEET_SCALING_DEFAULTS.instanceWarmupSeconds);
+  const scaleToZeroAfter = props.scaleToZeroAfter ?? Duration.minutes(FLEET_SCALING_DEFAULTS.scaleToZeroAfterMinutes);
   if (scaleToZeroAfter.toSeconds() < 60 || scaleToZeroAfter.toSeconds() % 60 !== 0) {
     errors.push(`scaleToZeroAfter must be a whole number of minutes, at least 1, got ${scaleToZeroAfter.toHumanString()}.`);
   }

@@ -5,12 +5,14 @@
  * instances and terminates them (honouring scale-in protection when the worker sets it), and Spot
  * interruptions with their two-minute notice.
  */
-import { evaluateAlarm, queryPeriod, targetTrackingAlarms } from './alarm';
 import { EventQueue } from './event-queue';
-import { MetricDelays, MetricStore } from './metrics';
-import { FleetPolicy, MetricQuery, StepPolicySpec, TargetTrackingSpec } from './policy';
+import { FleetPolicy } from './policy';
 import { SeededRandom } from './rng';
 import { Trace } from './traces';
+import { queryPeriod, targetTrackingAlarms } from '../../src/contract/alarm-evaluation';
+import { MetricDelays, MetricStore } from '../../src/contract/metric-store';
+import { evaluatePolicies, INITIAL_POLICY_MEMORY } from '../../src/contract/scaling-model';
+import { MetricQuery } from '../../src/contract/scaling-plan';
 
 export interface SimConfig {
   readonly seed: number;
@@ -182,8 +184,7 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
   // The queue was in use when the trace starts; it goes inactive after a long quiet spell.
   let lastQueueActivity = 0;
   let sqsDelayedUntil = -Infinity;
-  const lastActivity = new Map<string, number>();
-  const stepWarmup = new Map<string, { at: number; added: number }>();
+  let policyMemory = INITIAL_POLICY_MEMORY;
   let now = 0;
 
   const visibleCount = (): number => ready.length - readyHead;
@@ -315,54 +316,6 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
   /** Instances launched or in service for less than the warm-up: they block scale-in. */
   const warming = (): boolean => alive().some((i) => i.state === 'pending' || now < i.inServiceAt! + fleet.warmupSeconds);
 
-  // Target tracking sizes the group from its current capacity (warming instances included): 0 × anything is 0.
-  const applyTargetTracking = (p: TargetTrackingSpec): void => {
-    const { high, low } = targetTrackingAlarms(p);
-    const base = desired;
-    const hi = evaluateAlarm(metrics, high, now);
-    if (hi.inAlarm && hi.latest !== undefined && base > 0) {
-      desired = Math.max(desired, Math.ceil((base * hi.latest) / p.targetValue));
-      return;
-    }
-    if (p.disableScaleIn || warming()) return;
-    const lo = evaluateAlarm(metrics, low, now);
-    if (lo.inAlarm && lo.latest !== undefined) {
-      const target = Math.ceil((base * lo.latest) / p.targetValue);
-      if (target < desired) desired = target;
-    }
-  };
-
-  const applyStep = (p: StepPolicySpec): void => {
-    const last = lastActivity.get(p.name);
-    if (last !== undefined && now - last < p.cooldownSeconds) return;
-    const a = evaluateAlarm(metrics, p.alarm, now);
-    if (!a.inAlarm) return;
-    // With missing data treated as breaching, an alarm can fire with no readable value: take the threshold.
-    const delta = (a.latest ?? p.alarm.threshold) - p.alarm.threshold;
-    const step = p.steps.find((s) => (s.lower === undefined || delta >= s.lower) && (s.upper === undefined || delta <= s.upper));
-    if (!step) return;
-    const before = desired;
-    switch (p.adjustmentType) {
-      case 'ExactCapacity': desired = step.adjustment; break;
-      case 'ChangeInCapacity': {
-        let adj = step.adjustment;
-        const warm = stepWarmup.get(p.name);
-        if (adj > 0 && p.warmupSeconds && warm && now - warm.at < p.warmupSeconds) adj = Math.max(0, adj - warm.added);
-        desired = desired + adj;
-        if (adj > 0) stepWarmup.set(p.name, { at: now, added: adj });
-        break;
-      }
-      case 'PercentChangeInCapacity': {
-        const change = (desired * step.adjustment) / 100;
-        desired = desired + (change >= 0 ? Math.max(1, Math.floor(change)) : Math.min(-1, Math.ceil(change)));
-        break;
-      }
-    }
-    desired = Math.max(fleet.minCapacity, Math.min(fleet.maxCapacity, desired));
-    if (desired < before && warming()) desired = before; // no dynamic scale-in while instances warm up
-    if (desired !== before) lastActivity.set(p.name, now);
-  };
-
   const noteDesired = (): void => {
     if (firstDesiredAt === undefined && desired >= 1 && trace.arrivals.length > 0 && now >= trace.arrivals[0]) firstDesiredAt = now;
   };
@@ -490,9 +443,10 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
         break;
       }
       case 'evaluate':
-        for (const p of fleet.policies) {
-          if (p.kind === 'target-tracking') applyTargetTracking(p);
-          else applyStep(p);
+        {
+          const evaluation = evaluatePolicies(fleet, policyMemory, { desired, warming: warming() }, metrics, now);
+          policyMemory = evaluation.memory;
+          desired = evaluation.desired;
         }
         reconcile();
         noteDesired();

@@ -1,85 +1,17 @@
 /**
- * What a scaling policy is, in the simulator's terms: the CloudWatch metrics it watches, the alarms
- * that fire it, and what it does to the group's desired capacity. The four policies compared are
- * built from these types (policies.ts by hand from their documented defaults, template-policy.ts from
- * the construct's synthesized template).
+ * What the simulator runs: a scaling plan (src/contract/scaling-plan.ts) with the worker behaviour
+ * of each instance. The policies compared are built from these types (policies.ts by hand from their
+ * documented defaults, template-policy.ts from the construct's synthesized template).
  */
 
-/** Metric names the simulated world publishes, one sample per minute. */
-export type MetricName =
-  | 'ApproximateNumberOfMessagesVisible'
-  | 'ApproximateNumberOfMessagesNotVisible'
-  | 'GroupInServiceInstances'
-  | 'GroupDesiredCapacity';
+import type { ScalingPlan } from '../../src/contract/scaling-plan';
 
-export type Statistic = 'Average' | 'Maximum' | 'Minimum' | 'Sum' | 'SampleCount';
-
-export interface MetricStat {
-  readonly metric: MetricName;
-  readonly statistic: Statistic;
-  /** Aggregation period in seconds (a multiple of 60). */
-  readonly periodSeconds: number;
-}
-
-/** A metric, or a metric-math expression over named metrics (`m1 / m2`). */
-export interface MetricQuery {
-  /** The metrics the expression refers to, by id. A single metric has one entry and no expression. */
-  readonly metrics: Record<string, MetricStat>;
-  /** Arithmetic over the ids (+ - * / parentheses, numbers, FILL(id, value)); absent: the only metric. */
-  readonly expression?: string;
-}
-
-export type ComparisonOperator =
-  | 'GreaterThanOrEqualToThreshold'
-  | 'GreaterThanThreshold'
-  | 'LessThanThreshold'
-  | 'LessThanOrEqualToThreshold';
-
-export interface AlarmSpec {
-  readonly query: MetricQuery;
-  readonly comparison: ComparisonOperator;
-  readonly threshold: number;
-  /** N: how many of the latest periods are looked at. */
-  readonly evaluationPeriods: number;
-  /** M: how many of them must breach. */
-  readonly datapointsToAlarm: number;
-  /** How a missing datapoint counts; CloudWatch's default is `missing` (never breaching here). */
-  readonly treatMissingData?: 'missing' | 'notBreaching' | 'breaching' | 'ignore';
-}
-
-export interface StepAdjustment {
-  /** Bounds relative to the alarm threshold; absent means unbounded. */
-  readonly lower?: number;
-  readonly upper?: number;
-  readonly adjustment: number;
-}
-
-export type AdjustmentType = 'ChangeInCapacity' | 'ExactCapacity' | 'PercentChangeInCapacity';
-
-export interface StepPolicySpec {
-  readonly kind: 'step';
-  readonly name: string;
-  readonly alarm: AlarmSpec;
-  readonly adjustmentType: AdjustmentType;
-  readonly steps: StepAdjustment[];
-  /** After an activity from this policy, it is not applied again for this long (simple-scaling cooldown). */
-  readonly cooldownSeconds: number;
-  /**
-   * EstimatedInstanceWarmup: while instances it added warm up, the same step firing again adds
-   * nothing; a larger step adds only the difference.
-   */
-  readonly warmupSeconds?: number;
-}
-
-export interface TargetTrackingSpec {
-  readonly kind: 'target-tracking';
-  readonly name: string;
-  readonly query: MetricQuery;
-  readonly targetValue: number;
-  readonly disableScaleIn: boolean;
-}
-
-export type ScalingPolicySpec = StepPolicySpec | TargetTrackingSpec;
+// The plan vocabulary (metrics, alarms, step and target-tracking policies) is the contract's: the
+// construct deploys it, local mode and this simulator replay it with the same model.
+export type {
+  AdjustmentType, AlarmSpec, ComparisonOperator, MetricName, MetricQuery, MetricStat, ScalingPlan, ScalingPolicySpec,
+  Statistic, StepAdjustment, StepPolicySpec, TargetTrackingSpec,
+} from '../../src/contract/scaling-plan';
 
 /** How the worker on each instance behaves; the sample's bash loop differs from our runtime. */
 export interface WorkerBehaviour {
@@ -115,19 +47,11 @@ export interface UploadWake {
   readonly quietSeconds: number;
 }
 
-export interface FleetPolicy {
+/** A fleet to simulate: a scaling plan (capacity limits, warm-up, policies) with its worker. */
+export interface FleetPolicy extends ScalingPlan {
   readonly name: string;
   /** Where the numbers come from (shown in the report). */
   readonly source: string;
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  /**
-   * Instance warm-up, seconds after InService (DefaultInstanceWarmup; the default cooldown, 300 s,
-   * when unset). While any instance warms up, dynamic scaling does not scale in, and scale-out
-   * counts the warming instances as capacity.
-   */
-  readonly warmupSeconds: number;
-  readonly policies: ScalingPolicySpec[];
   readonly worker: WorkerBehaviour;
   /** @default none: only the metric-driven policies wake the group */
   readonly wake?: UploadWake;

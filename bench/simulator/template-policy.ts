@@ -96,7 +96,14 @@ function readPolicy(template: CfnTemplate, id: string, props: Json): ScalingPoli
     const query: MetricQuery = c.Metrics
       ? mathQuery(c.Metrics, 60, where)
       : singleMetric(c.MetricName, c.Statistic, c.Period ? num(c.Period, where) : 60, where);
-    return { kind: 'target-tracking', name: id, query, targetValue: num(tt.TargetValue, where), disableScaleIn: tt.DisableScaleIn === true || tt.DisableScaleIn === 'true' };
+    return {
+      kind: 'target-tracking',
+      name: id,
+      query,
+      targetValue: num(tt.TargetValue, where),
+      disableScaleIn: tt.DisableScaleIn === true || tt.DisableScaleIn === 'true',
+      warmupSeconds: props.EstimatedInstanceWarmup !== undefined ? num(props.EstimatedInstanceWarmup, where) : undefined,
+    };
   }
   const alarm = alarmFor(template, id);
   if (!alarm) throw new Error(`${where}: no CloudWatch alarm invokes it`);

@@ -79,6 +79,8 @@ export interface MetricQuery {
   readonly metrics: Readonly<Record<string, MetricStat>>;
   /** Arithmetic over the ids (+ - * / parentheses, numbers, comparisons, AND/OR, FILL, IF); absent: the only metric. */
   readonly expression?: string;
+  /** What the expression shows as on graphs (the construct's label; not part of the evaluation). */
+  readonly label?: string;
 }
 
 export type ComparisonOperator =
@@ -160,6 +162,19 @@ export interface FleetScalingInputs {
   readonly scaleToZeroAfterMinutes: number;
 }
 
+/**
+ * The construct's scaling defaults (src/fleet-props.ts applies them to its props; local mode and the
+ * simulator start from them too).
+ */
+export const FLEET_SCALING_DEFAULTS: FleetScalingInputs = {
+  acceptableLatencySeconds: 300,
+  expectedProcessingSeconds: 10,
+  minCapacity: 0,
+  maxCapacity: 10,
+  instanceWarmupSeconds: 180,
+  scaleToZeroAfterMinutes: 15,
+};
+
 /** Policy names in the plan; the construct's logical ids are derived from them. */
 export const PlanPolicy = {
   TARGET_TRACKING: 'BacklogPerInstance',
@@ -182,6 +197,19 @@ export function backlogPerInstanceTarget(acceptableLatencySeconds: number, expec
 const minute = PLAN_PERIOD_SECONDS;
 const stat = (metric: MetricName, statistic: Statistic): MetricStat => ({ metric, statistic, periodSeconds: minute });
 
+/** What the fleet's three policies are computed from. */
+export interface BacklogScalingInputs {
+  readonly targetBacklogPerInstance: number;
+  readonly instanceWarmupSeconds: number;
+  readonly scaleToZeroAfterMinutes: number;
+}
+
+export interface BacklogScalingPolicies {
+  readonly targetTracking: TargetTrackingSpec;
+  readonly wake: StepPolicySpec;
+  readonly sleep: StepPolicySpec;
+}
+
 /**
  * The fleet's three policies, because no single Auto Scaling policy can do all of it:
  * 1. target tracking on the backlog per in-service instance sizes a running fleet; it cannot
@@ -192,60 +220,79 @@ const stat = (metric: MetricName, statistic: Statistic): MetricStat => ({ metric
  *    `scaleToZeroAfterMinutes`, measured. Missing queue metrics never count as empty: a gap must
  *    not set a fleet with work to zero (a queue that stops publishing was measured empty before).
  */
-export function fleetScalingPlan(inputs: FleetScalingInputs): ScalingPlan {
+export function backlogScalingPolicies(inputs: BacklogScalingInputs): BacklogScalingPolicies {
   const warmup = inputs.instanceWarmupSeconds;
   const idle = inputs.scaleToZeroAfterMinutes;
   return {
+    targetTracking: {
+      kind: 'target-tracking',
+      name: PlanPolicy.TARGET_TRACKING,
+      targetValue: inputs.targetBacklogPerInstance,
+      disableScaleIn: false,
+      warmupSeconds: warmup,
+      query: {
+        metrics: {
+          visible: stat(SqsMetric.VISIBLE, 'Average'),
+          inflight: stat(SqsMetric.IN_FLIGHT, 'Average'),
+          inservice: stat(GroupMetric.IN_SERVICE, 'Average'),
+        },
+        expression: BACKLOG_PER_INSTANCE_EXPRESSION,
+        label: 'Backlog per instance',
+      },
+    },
+    wake: {
+      kind: 'step',
+      name: PlanPolicy.WAKE,
+      adjustmentType: 'ChangeInCapacity',
+      steps: [{ lower: 0, adjustment: 1 }],
+      cooldownSeconds: 0,
+      warmupSeconds: warmup,
+      alarm: {
+        query: {
+          metrics: { desired: stat(GroupMetric.DESIRED, 'Minimum'), visible: stat(SqsMetric.VISIBLE, 'Maximum') },
+          expression: WAKE_EXPRESSION,
+          label: 'Waiting with no instance',
+        },
+        comparison: 'GreaterThanOrEqualToThreshold',
+        threshold: 1,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: 'notBreaching',
+      },
+    },
+    sleep: {
+      kind: 'step',
+      name: PlanPolicy.SLEEP,
+      adjustmentType: 'ExactCapacity',
+      steps: [{ upper: 0, adjustment: 0 }],
+      cooldownSeconds: 0,
+      alarm: {
+        query: {
+          metrics: { visible: stat(SqsMetric.VISIBLE, 'Maximum'), inflight: stat(SqsMetric.IN_FLIGHT, 'Maximum') },
+          expression: BACKLOG_EXPRESSION,
+          label: 'Backlog (waiting + in flight)',
+        },
+        comparison: 'LessThanOrEqualToThreshold',
+        threshold: 0,
+        evaluationPeriods: idle,
+        datapointsToAlarm: idle,
+        treatMissingData: 'notBreaching',
+      },
+    },
+  };
+}
+
+/** The fleet's plan: its capacity limits, warm-up and the three policies, from the construct's inputs. */
+export function fleetScalingPlan(inputs: FleetScalingInputs): ScalingPlan {
+  const p = backlogScalingPolicies({
+    targetBacklogPerInstance: backlogPerInstanceTarget(inputs.acceptableLatencySeconds, inputs.expectedProcessingSeconds),
+    instanceWarmupSeconds: inputs.instanceWarmupSeconds,
+    scaleToZeroAfterMinutes: inputs.scaleToZeroAfterMinutes,
+  });
+  return {
     minCapacity: inputs.minCapacity,
     maxCapacity: inputs.maxCapacity,
-    warmupSeconds: warmup,
-    policies: [
-      {
-        kind: 'target-tracking',
-        name: PlanPolicy.TARGET_TRACKING,
-        targetValue: backlogPerInstanceTarget(inputs.acceptableLatencySeconds, inputs.expectedProcessingSeconds),
-        disableScaleIn: false,
-        warmupSeconds: warmup,
-        query: {
-          metrics: {
-            visible: stat(SqsMetric.VISIBLE, 'Average'),
-            inflight: stat(SqsMetric.IN_FLIGHT, 'Average'),
-            inservice: stat(GroupMetric.IN_SERVICE, 'Average'),
-          },
-          expression: BACKLOG_PER_INSTANCE_EXPRESSION,
-        },
-      },
-      {
-        kind: 'step',
-        name: PlanPolicy.WAKE,
-        adjustmentType: 'ChangeInCapacity',
-        steps: [{ lower: 0, adjustment: 1 }],
-        cooldownSeconds: 0,
-        warmupSeconds: warmup,
-        alarm: {
-          query: { metrics: { desired: stat(GroupMetric.DESIRED, 'Minimum'), visible: stat(SqsMetric.VISIBLE, 'Maximum') }, expression: WAKE_EXPRESSION },
-          comparison: 'GreaterThanOrEqualToThreshold',
-          threshold: 1,
-          evaluationPeriods: 1,
-          datapointsToAlarm: 1,
-          treatMissingData: 'notBreaching',
-        },
-      },
-      {
-        kind: 'step',
-        name: PlanPolicy.SLEEP,
-        adjustmentType: 'ExactCapacity',
-        steps: [{ upper: 0, adjustment: 0 }],
-        cooldownSeconds: 0,
-        alarm: {
-          query: { metrics: { visible: stat(SqsMetric.VISIBLE, 'Maximum'), inflight: stat(SqsMetric.IN_FLIGHT, 'Maximum') }, expression: BACKLOG_EXPRESSION },
-          comparison: 'LessThanOrEqualToThreshold',
-          threshold: 0,
-          evaluationPeriods: idle,
-          datapointsToAlarm: idle,
-          treatMissingData: 'notBreaching',
-        },
-      },
-    ],
+    warmupSeconds: inputs.instanceWarmupSeconds,
+    policies: [p.targetTracking, p.wake, p.sleep],
   };
 }

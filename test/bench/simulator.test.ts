@@ -5,14 +5,14 @@
 import { Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { evaluateAlarm, latestDatapoints, targetTrackingAlarms } from '../../bench/simulator/alarm';
-import { evaluateExpression } from '../../bench/simulator/expression';
 import { DEFAULT_SIM_CONFIG, SimConfig, simulate } from '../../bench/simulator/fleet-sim';
-import { MetricStore } from '../../bench/simulator/metrics';
 import { ecsPatternsPolicy, ourWorker, samplePolicy } from '../../bench/simulator/policies';
 import { AlarmSpec, FleetPolicy, MetricQuery, TargetTrackingSpec } from '../../bench/simulator/policy';
 import { CfnTemplate, fleetPolicyFromTemplate } from '../../bench/simulator/template-policy';
 import { burstTrace, singleTrace, trickleTrace } from '../../bench/simulator/traces';
+import { evaluateAlarm, latestDatapoints, targetTrackingAlarms } from '../../src/contract/alarm-evaluation';
+import { evaluateExpression } from '../../src/contract/metric-math';
+import { MetricStore } from '../../src/contract/metric-store';
 import { testApp } from '../support/test-app';
 
 const SERVICE = { oursSeconds: 0.3, oursCpuSeconds: 0.0024, sampleSeconds: 2.5 };

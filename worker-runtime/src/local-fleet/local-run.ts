@@ -10,13 +10,14 @@ import { renderChart, TimelineSample } from './chart';
 import { defaultWorkerEntry, FleetWorker, LocalFleet, WorkerEntry } from './fleet';
 import { ProgressDisplay } from './progress';
 import { DeadLetterEntry, LocalReport, renderMarkdown, ScalingEvent, summaryLine, utilisationText } from './report';
-import { backlogPerInstanceTarget, evaluate, initialScalerState, ScalingPolicy } from './scaler';
+import { backlogPerInstanceTarget, evaluate, fleetScalingPlan, initialScalerState } from './scaler';
 import { UploadWake } from './upload-wake';
 import { localWorkerEnv, LocalWorkerConfig, runLayout } from './worker-config';
 import { FileQueue, QueueAction } from '../adapters/local/file-queue';
 import { DEFAULT_SUFFIXES, LocalBucket } from '../adapters/local/local-bucket';
 import { FailureKind } from '../contract/failure-kinds';
 import { Metrics } from '../contract/runtime-metrics';
+import { FLEET_SCALING_DEFAULTS } from '../contract/scaling-plan';
 import { ConfigError } from '../core/errors';
 import { KeyMapper } from '../core/key-mapping';
 import { parseS3Event } from '../core/s3-event';
@@ -142,13 +143,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const timeoutMs = (options.timeoutSeconds ?? 1800) * 1000;
   const random = seededRandom(options.seed ?? 1);
   const copies = options.copies ?? 1;
-  const target = backlogPerInstanceTarget(options.acceptableLatencySeconds ?? 300, options.expectedProcessingSeconds ?? 10);
-  const policy: ScalingPolicy = {
-    backlogPerInstanceTarget: target,
+  // The construct's plan with its defaults, sized for local workers.
+  const planInputs = {
+    ...FLEET_SCALING_DEFAULTS,
+    acceptableLatencySeconds: options.acceptableLatencySeconds ?? FLEET_SCALING_DEFAULTS.acceptableLatencySeconds,
+    expectedProcessingSeconds: options.expectedProcessingSeconds ?? FLEET_SCALING_DEFAULTS.expectedProcessingSeconds,
     minCapacity: 0,
     maxCapacity: maxWorkers,
-    scaleToZeroAfterMinutes: options.scaleToZeroAfterMinutes ?? 15,
+    scaleToZeroAfterMinutes: options.scaleToZeroAfterMinutes ?? FLEET_SCALING_DEFAULTS.scaleToZeroAfterMinutes,
+    // A local worker is in service as soon as its process starts (about a second): no instance warm-up.
+    instanceWarmupSeconds: 0,
   };
+  const target = backlogPerInstanceTarget(planInputs.acceptableLatencySeconds, planInputs.expectedProcessingSeconds);
+  const policy = fleetScalingPlan(planInputs);
+  const warmupMs = (policy.warmupSeconds * 1000) / timeScale;
   if (!options.images && !options.watch) throw new ConfigError('give --images <folder> (and/or --watch)');
   const imagesDir = options.images ? path.resolve(options.images) : undefined;
   if (imagesDir && !options.watch) {
@@ -308,7 +316,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     // One CloudWatch datapoint per compressed minute, evaluated by the construct's policy.
     if (now >= nextMinute) {
       nextMinute += minuteMs;
-      const decision = evaluate(policy, state, { visible: stats.visible, inFlight: stats.inFlight, inService: fleet.inService().length });
+      const warming = fleet.live().some((w) => now - w.startedAt < warmupMs);
+      const decision = evaluate(policy, state, { visible: stats.visible, inFlight: stats.inFlight, inService: fleet.inService().length }, warming);
       if (decision.state.desired !== state.desired) {
         scalingEvents.push({ t: elapsed(), from: state.desired, to: decision.state.desired, reason: decision.reason });
         progress.note(`desired capacity ${state.desired} → ${decision.state.desired} (${decision.reason}; backlog ${stats.visible} visible, ${stats.inFlight} in flight)`);
@@ -346,8 +355,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     if (!busy && finished >= fed.size && fed.size > 0 && fleet.live().length > 0 && state.desired > 0 && !options.watch) {
       if (waitingForZeroSince === undefined) {
         waitingForZeroSince = elapsed();
-        progress.note(`queue empty: the fleet scales to zero after ${policy.scaleToZeroAfterMinutes} CloudWatch minutes without messages`
-          + ` (${(policy.scaleToZeroAfterMinutes * minuteMs / 1000).toFixed(1)} s here); workers idle until then, as on AWS`);
+        progress.note(`queue empty: the fleet scales to zero after ${planInputs.scaleToZeroAfterMinutes} CloudWatch minutes without messages`
+          + ` (${(planInputs.scaleToZeroAfterMinutes * minuteMs / 1000).toFixed(1)} s here); workers idle until then, as on AWS`);
       }
     } else if (busy) {
       waitingForZeroSince = undefined;

@@ -1,46 +1,18 @@
 /**
- * The scaling policy the construct synthesizes, replayed once per (compressed) CloudWatch minute:
- *  - target tracking on backlog per instance, (visible + in flight) ÷ in-service instances with
- *    0 instances counted as 1 (src/backlog-scaling.ts), target = max(1, floor(acceptable latency
- *    ÷ expected processing time)) — the construct's formula; new capacity = ceil(backlog ÷
- *    target); scale-out after 3 datapoints above target, scale-in after 15 below 90 % of it
- *    (target tracking's alarms); instances still warming up count toward the capacity;
- *  - wake, a step policy for 0 → 1: desired capacity 0 and a visible message starts one instance
- *    (target tracking multiplies the current capacity, and 0 × anything is 0);
- *  - sleep: nothing visible and nothing in flight for `scaleToZeroAfterMinutes` sets capacity 0.
- * Pure: state in, decision out, so tests can drive it minute by minute.
+ * Local mode's scaler: the construct's scaling plan (contract/scaling-plan.ts) replayed by the one
+ * scaling model (contract/scaling-model.ts) once per compressed CloudWatch minute. Each minute's
+ * queue and group counts go into a metric store without publishing delay (local mode reads its
+ * own files); the plan's alarms read them like CloudWatch would: target tracking on backlog per
+ * instance with its fixed 3-of-3 / 15-of-15 alarms, the 0 → 1 wake step, the scale-to-zero step,
+ * no scale-in while a worker warms up.
  */
+import { MetricStore } from '../contract/metric-store';
+import { evaluatePolicies, INITIAL_POLICY_MEMORY, PolicyMemory } from '../contract/scaling-model';
+import { GroupMetric, PlanPolicy, ScalingPlan, SqsMetric } from '../contract/scaling-plan';
 
-export interface ScalingPolicy {
-  /** Messages one instance may have queued: acceptable latency ÷ expected processing time. */
-  readonly backlogPerInstanceTarget: number;
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  /** Consecutive datapoints above target before scaling out. @default 3 */
-  readonly scaleOutDatapoints?: number;
-  /** Consecutive datapoints below 90 % of the target before scaling in. @default 15 */
-  readonly scaleInDatapoints?: number;
-  /** Minutes the queue must be empty (visible + in flight = 0) before capacity goes to 0. */
-  readonly scaleToZeroAfterMinutes: number;
-}
+export { backlogPerInstanceTarget, fleetScalingPlan } from '../contract/scaling-plan';
 
-/** The construct's defaults (src/fleet-props.ts). */
-export const CONSTRUCT_DEFAULTS = {
-  acceptableLatencySeconds: 300,
-  expectedProcessingSeconds: 10,
-  scaleToZeroAfterMinutes: 15,
-} as const;
-
-/** The construct's formula, with its validation. */
-export function backlogPerInstanceTarget(acceptableLatencySeconds: number, expectedProcessingSeconds: number): number {
-  if (!(expectedProcessingSeconds > 0)) throw new Error('the expected processing time must be greater than zero');
-  if (expectedProcessingSeconds > acceptableLatencySeconds) {
-    throw new Error(`the expected processing time (${expectedProcessingSeconds} s) exceeds the acceptable latency (${acceptableLatencySeconds} s): raise the latency or lower the processing time`);
-  }
-  return Math.max(1, Math.floor(acceptableLatencySeconds / expectedProcessingSeconds));
-}
-
-/** One CloudWatch datapoint. */
+/** One minute's counts (what CloudWatch would sample). */
 export interface Datapoint {
   /** ApproximateNumberOfMessagesVisible */
   readonly visible: number;
@@ -52,9 +24,10 @@ export interface Datapoint {
 
 export interface ScalerState {
   readonly desired: number;
-  readonly aboveTarget: number;
-  readonly belowTarget: number;
-  readonly emptyMinutes: number;
+  /** Minutes evaluated so far. */
+  readonly minute: number;
+  readonly memory: PolicyMemory;
+  readonly metrics: MetricStore;
 }
 
 export type ScalingReason = 'step-0-to-1' | 'target-tracking-out' | 'target-tracking-in' | 'scale-to-zero' | 'none';
@@ -64,47 +37,23 @@ export interface ScalingDecision {
   readonly reason: ScalingReason;
 }
 
-export function initialScalerState(policy: ScalingPolicy): ScalerState {
-  return { desired: policy.minCapacity, aboveTarget: 0, belowTarget: 0, emptyMinutes: 0 };
+export function initialScalerState(plan: ScalingPlan): ScalerState {
+  return { desired: plan.minCapacity, minute: 0, memory: INITIAL_POLICY_MEMORY, metrics: new MetricStore({ sqsSeconds: 0, groupSeconds: 0 }) };
 }
 
-function clamp(n: number, policy: ScalingPolicy): number {
-  return Math.min(policy.maxCapacity, Math.max(policy.minCapacity, n));
-}
-
-/** Evaluates one minute's datapoint. */
-export function evaluate(policy: ScalingPolicy, prev: ScalerState, dp: Datapoint): ScalingDecision {
-  const outAfter = policy.scaleOutDatapoints ?? 3;
-  const inAfter = policy.scaleInDatapoints ?? 15;
-  const emptyMinutes = dp.visible + dp.inFlight === 0 ? prev.emptyMinutes + 1 : 0;
-  const base = { ...prev, emptyMinutes };
-
-  if (prev.desired === 0) {
-    if (dp.visible > 0) {
-      return { state: { ...base, desired: clamp(1, policy), aboveTarget: 0, belowTarget: 0 }, reason: 'step-0-to-1' };
-    }
-    return { state: base, reason: 'none' };
-  }
-
-  if (emptyMinutes >= policy.scaleToZeroAfterMinutes && policy.minCapacity === 0) {
-    return { state: { ...base, desired: 0, aboveTarget: 0, belowTarget: 0 }, reason: 'scale-to-zero' };
-  }
-
-  // The construct's metric math: (visible + in flight) ÷ in-service instances, 0 instances counted as 1.
-  const backlog = dp.visible + dp.inFlight;
-  const metric = backlog / (dp.inService > 0 ? dp.inService : 1);
-  const target = policy.backlogPerInstanceTarget;
-  // Target tracking's new capacity: current × metric ÷ target, i.e. backlog ÷ target.
-  const wanted = clamp(Math.ceil(backlog / target), policy);
-  const aboveTarget = metric > target ? prev.aboveTarget + 1 : 0;
-  // Target tracking's scale-in alarm fires below 90 % of the target.
-  const belowTarget = metric < target * 0.9 ? prev.belowTarget + 1 : 0;
-
-  if (aboveTarget >= outAfter && wanted > prev.desired) {
-    return { state: { ...base, desired: wanted, aboveTarget: 0, belowTarget: 0 }, reason: 'target-tracking-out' };
-  }
-  if (belowTarget >= inAfter && wanted < prev.desired) {
-    return { state: { ...base, desired: wanted, aboveTarget: 0, belowTarget: 0 }, reason: 'target-tracking-in' };
-  }
-  return { state: { ...base, aboveTarget, belowTarget }, reason: 'none' };
+/** Records minute `state.minute`'s datapoint and evaluates the plan just after that minute ends. */
+export function evaluate(plan: ScalingPlan, prev: ScalerState, dp: Datapoint, warming = false): ScalingDecision {
+  const m = prev.minute;
+  const metrics = prev.metrics;
+  metrics.put(SqsMetric.VISIBLE, m, dp.visible);
+  metrics.put(SqsMetric.IN_FLIGHT, m, dp.inFlight);
+  metrics.put(GroupMetric.IN_SERVICE, m, dp.inService);
+  metrics.put(GroupMetric.DESIRED, m, prev.desired);
+  const e = evaluatePolicies(plan, prev.memory, { desired: prev.desired, warming }, metrics, (m + 1) * 60 + 1);
+  const last = e.activities[e.activities.length - 1];
+  const reason: ScalingReason = e.desired === prev.desired || !last ? 'none'
+    : last.policy === PlanPolicy.WAKE ? 'step-0-to-1'
+      : last.policy === PlanPolicy.SLEEP ? 'scale-to-zero'
+        : e.desired > prev.desired ? 'target-tracking-out' : 'target-tracking-in';
+  return { state: { desired: e.desired, minute: m + 1, memory: e.memory, metrics }, reason };
 }

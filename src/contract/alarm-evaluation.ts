@@ -5,11 +5,12 @@
  *
  * Target tracking creates two such alarms per policy; their shape is fixed by the service (for a
  * 1-minute metric: 3 of 3 datapoints above the target to scale out, 15 of 15 below 90 % of it to
- * scale in) and is reproduced by `targetTrackingAlarms`.
+ * scale in; scaling-plan.ts cites the sources) and is reproduced by `targetTrackingAlarms`.
+ * Part of the scaling model (scaling-model.ts); no imports but the contract's.
  */
-import { evaluateExpression } from './expression';
-import { MetricStore } from './metrics';
-import { AlarmSpec, ComparisonOperator, MetricQuery, TargetTrackingSpec } from './policy';
+import { evaluateExpression } from './metric-math';
+import { MetricStore } from './metric-store';
+import { AlarmSpec, ComparisonOperator, MetricQuery, TARGET_TRACKING_ALARMS, TargetTrackingSpec } from './scaling-plan';
 
 export function queryPeriod(query: MetricQuery): number {
   const periods = new Set(Object.values(query.metrics).map((m) => m.periodSeconds));
@@ -69,24 +70,17 @@ export function evaluateAlarm(store: MetricStore, alarm: AlarmSpec, now: number)
   return { inAlarm: breaching >= alarm.datapointsToAlarm, latest: points[points.length - 1] };
 }
 
-/** Target tracking's scale-out datapoints for a 1-minute metric (the service's fixed rule). */
-export const TARGET_TRACKING_SCALE_OUT_DATAPOINTS = 3;
-/** Target tracking's scale-in datapoints for a 1-minute metric. */
-export const TARGET_TRACKING_SCALE_IN_DATAPOINTS = 15;
-/** The scale-in alarm's threshold as a fraction of the target. */
-export const TARGET_TRACKING_SCALE_IN_RATIO = 0.9;
-
 export function targetTrackingAlarms(spec: TargetTrackingSpec): { high: AlarmSpec; low: AlarmSpec } {
   // With a 5-minute metric the service uses fewer, longer datapoints; keep the same wall-clock span.
   const minutes = queryPeriod(spec.query) / 60;
-  const outN = Math.max(1, Math.round(TARGET_TRACKING_SCALE_OUT_DATAPOINTS / minutes));
-  const inN = Math.max(1, Math.round(TARGET_TRACKING_SCALE_IN_DATAPOINTS / minutes));
+  const outN = Math.max(1, Math.round(TARGET_TRACKING_ALARMS.scaleOut.datapointsToAlarm / minutes));
+  const inN = Math.max(1, Math.round(TARGET_TRACKING_ALARMS.scaleIn.datapointsToAlarm / minutes));
   return {
     high: { query: spec.query, comparison: 'GreaterThanThreshold', threshold: spec.targetValue, evaluationPeriods: outN, datapointsToAlarm: outN },
     low: {
       query: spec.query,
       comparison: 'LessThanThreshold',
-      threshold: spec.targetValue * TARGET_TRACKING_SCALE_IN_RATIO,
+      threshold: spec.targetValue * TARGET_TRACKING_ALARMS.scaleIn.thresholdRatio,
       evaluationPeriods: inN,
       datapointsToAlarm: inN,
     },

@@ -1,9 +1,10 @@
 /**
  * CloudWatch as the policies see it: one sample per metric per minute, readable only after a
  * publishing delay, aggregated into periods on read. A period is returned only when every minute in
- * it has been published (CloudWatch alarms evaluate complete periods).
+ * it has been published (CloudWatch alarms evaluate complete periods). Local mode's scaler keeps
+ * one with no delay; the simulator one with CloudWatch's.
  */
-import { MetricName, MetricStat, Statistic } from './policy';
+import { MetricName, MetricStat, Statistic } from './scaling-plan';
 
 export interface MetricDelays {
   /** Seconds after the end of a minute before its SQS datapoint can be read. */
