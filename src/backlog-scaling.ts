@@ -30,7 +30,7 @@ export interface BacklogScalingProps {
  * 1. Target tracking on the backlog per in-service instance (metric math, `CfnScalingPolicy`
  *    because the L2 rejects math). It sizes a running fleet. It cannot leave 0: target tracking
  *    multiplies the current capacity by metric ÷ target, and 0 × anything is 0.
- * 2. Wake: a step policy (+1) on an alarm that fires when the desired capacity is 0 and a message
+ * 2. Wake: a step policy (exactly 1) on an alarm that fires when the desired capacity is 0 and a message
  *    is visible. Conditioned on "desired is 0" so it never fights target tracking.
  * 3. Sleep: a step policy (exact capacity 0, clamped to the group's minimum) on an alarm that fires
  *    when nothing was waiting or in flight for `scaleToZeroAfter`, measured. Missing queue metrics

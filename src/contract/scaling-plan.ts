@@ -214,8 +214,11 @@ export interface BacklogScalingPolicies {
  * The fleet's three policies, because no single Auto Scaling policy can do all of it:
  * 1. target tracking on the backlog per in-service instance sizes a running fleet; it cannot
  *    leave 0 (it multiplies the current capacity by metric ÷ target, and 0 × anything is 0);
- * 2. wake: +1 when the desired capacity is 0 and a message is visible (conditioned on "desired
- *    is 0" so it never fights target tracking);
+ * 2. wake: exactly 1 when the desired capacity is 0 and a message is visible (conditioned on "desired
+ *    is 0" so it never fights target tracking). Exact, not +1: the upload wake (src/wake/) may have
+ *    set the group to 1 already within the minute whose datapoint still reads "desired 0"; +1 would
+ *    then start a second instance for one image (the simulator showed it). Target tracking cannot
+ *    have raised the group beyond 1 within that lag (it needs 3 datapoints), so exactly 1 lowers nothing;
  * 3. sleep: exact capacity 0 (clamped to the minimum) when nothing was waiting or in flight for
  *    `scaleToZeroAfterMinutes`, measured. Missing queue metrics never count as empty: a gap must
  *    not set a fleet with work to zero (a queue that stops publishing was measured empty before).
@@ -243,7 +246,7 @@ export function backlogScalingPolicies(inputs: BacklogScalingInputs): BacklogSca
     wake: {
       kind: 'step',
       name: PlanPolicy.WAKE,
-      adjustmentType: 'ChangeInCapacity',
+      adjustmentType: 'ExactCapacity',
       steps: [{ lower: 0, adjustment: 1 }],
       cooldownSeconds: 0,
       warmupSeconds: warmup,

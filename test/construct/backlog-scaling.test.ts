@@ -66,10 +66,10 @@ describe('0 → 1: the wake policy', () => {
   const wakeExpression = expressionOf(wakeAlarm.Metrics);
   const fires = (s: Sample) => evaluate(wakeExpression, s)! >= wakeAlarm.Threshold;
 
-  test('adds one instance on a one-minute alarm', () => {
+  test('sets exactly one instance on a one-minute alarm (not +1: the upload wake may already have set 1 in the lagging minute)', () => {
     expect(wake.Properties).toMatchObject({
       PolicyType: 'StepScaling',
-      AdjustmentType: 'ChangeInCapacity',
+      AdjustmentType: 'ExactCapacity',
       StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
     });
     expect(wakeAlarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'notBreaching' });

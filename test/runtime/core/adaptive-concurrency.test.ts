@@ -1,5 +1,5 @@
 import {
-  ConcurrencyLimit, ConcurrencyState, decide, LoadSample, resolveAdaptiveOptions,
+  ConcurrencyLimit, ConcurrencyState, decide, LoadSample, ProcessLoadSampler, resolveAdaptiveOptions,
 } from '../../../worker-runtime/src/core/adaptive-concurrency';
 
 const GiB = 1024 ** 3;
@@ -78,17 +78,32 @@ describe('ConcurrencyLimit', () => {
     expect(() => new ConcurrencyLimit(0, 2, GiB)).toThrow(/whole number ≥ 1 or 'auto'/);
   });
 
-  test('an adaptive limit grows from its real load samples while saturated, and reports each change', async () => {
+  test('an adaptive limit follows its load samples (recorded here, not this machine\'s) and reports each change', async () => {
+    // The baseline read at start, then: idle loop twice (slow start doubles), then a saturated loop (3/4, not below the start), then idle again (+1).
+    const recorded = [0, 0.2, 0.2, 0.99, 0.2].map((eventLoopUtilisation) => ({ eventLoopUtilisation, rssBytes: 100e6 }));
+    let reads = 0;
+    const sampler = { read: () => recorded[Math.min(reads++, recorded.length - 1)] };
     const changes: Array<[number, number]> = [];
-    // Thresholds at the top, so a loaded test machine (event loop near 1) cannot stall or shrink it.
-    const tuning = { intervalMs: 20, max: 8, targetUtilisation: 0.9999, highUtilisation: 1 };
-    const l = new ConcurrencyLimit(tuning, 2, 64 * GiB, (n, p) => changes.push([n, p]));
-    l.start();
-    // Keep it saturated until it has doubled twice (the test process itself is nearly idle).
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => { l.markSaturated(); if (l.value >= 8) { clearInterval(t); resolve(); } }, 5);
-    });
-    l.stop();
-    expect(changes.slice(0, 2)).toEqual([[4, 2], [8, 4]]);
+    const l = new ConcurrencyLimit({ intervalMs: 5, max: 64, sampler }, 2, 64 * GiB, (n, p) => changes.push([n, p]));
+    jest.useFakeTimers();
+    try {
+      l.start(); // reads once to set the baseline
+      for (let i = 0; i < 4; i++) {
+        l.markSaturated();
+        jest.advanceTimersByTime(5);
+      }
+    } finally {
+      l.stop();
+      jest.useRealTimers();
+    }
+    expect(changes).toEqual([[4, 2], [8, 4], [6, 8], [7, 6]]);
   });
+
+  test('the process sampler reads sane values', () => {
+    const s = new ProcessLoadSampler().read();
+    expect(s.eventLoopUtilisation).toBeGreaterThanOrEqual(0);
+    expect(s.eventLoopUtilisation).toBeLessThanOrEqual(1);
+    expect(s.rssBytes).toBeGreaterThan(0);
+  });
+
 });

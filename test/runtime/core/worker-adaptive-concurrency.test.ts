@@ -49,7 +49,8 @@ describe('Worker: adaptive concurrency with storage latency', () => {
       handler: copy,
       concurrency,
       waitTimeSeconds: 1,
-      adaptiveConcurrency: { intervalMs: 50 },
+      // A recorded, idle event loop: the test is about the Worker's wiring (saturation → slots), not this machine's load.
+      adaptiveConcurrency: { intervalMs: 50, sampler: { read: () => ({ eventLoopUtilisation: 0.2, rssBytes: 100e6 }) } },
       deleteLingerMs: 20,
     });
     let peakRunning = 0;

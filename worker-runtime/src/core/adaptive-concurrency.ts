@@ -35,6 +35,13 @@ export interface AdaptiveConcurrencyOptions {
   readonly memoryBudgetBytes?: number;
   /** How often the limit is revised. @default 500 */
   readonly intervalMs?: number;
+  /** Where the load comes from. @default this process (`ProcessLoadSampler`); tests pass recorded samples */
+  readonly sampler?: LoadSampler;
+}
+
+/** The process's load since the previous read. */
+export interface LoadSampler {
+  read(): { eventLoopUtilisation: number; rssBytes: number };
 }
 
 /** What the process did during one interval. */
@@ -53,7 +60,7 @@ export interface ConcurrencyState {
   readonly slowStart: boolean;
 }
 
-export type ResolvedAdaptiveOptions = Required<AdaptiveConcurrencyOptions>;
+export type ResolvedAdaptiveOptions = Required<Omit<AdaptiveConcurrencyOptions, 'sampler'>>;
 
 /** `SPOT_WORKER_MAX_CONCURRENCY`'s default, from the contract's table. */
 export const DEFAULT_MAX_CONCURRENCY = RUNTIME_ENV.SPOT_WORKER_MAX_CONCURRENCY.default;
@@ -92,7 +99,7 @@ export function decide(state: ConcurrencyState, sample: LoadSample, o: ResolvedA
 }
 
 /** Reads this process's event-loop utilisation and resident set since the previous call. */
-export class ProcessLoadSampler {
+export class ProcessLoadSampler implements LoadSampler {
   private last = performance.eventLoopUtilization();
 
   read(): { eventLoopUtilisation: number; rssBytes: number } {
@@ -113,7 +120,7 @@ export class ConcurrencyLimit {
   private saturated = false;
   private timer?: NodeJS.Timeout;
   private readonly options?: ResolvedAdaptiveOptions;
-  private readonly sampler?: ProcessLoadSampler;
+  private readonly sampler?: LoadSampler;
 
   constructor(
     setting: number | AdaptiveConcurrencyOptions,
@@ -126,7 +133,7 @@ export class ConcurrencyLimit {
       this.state = { limit: setting, slowStart: false };
     } else {
       this.options = resolveAdaptiveOptions(setting, cpus, totalMemoryBytes);
-      this.sampler = new ProcessLoadSampler();
+      this.sampler = setting.sampler ?? new ProcessLoadSampler();
       this.state = { limit: this.options.initial, slowStart: true };
     }
   }
