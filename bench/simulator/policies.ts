@@ -4,6 +4,7 @@
  * (template-policy.ts), never typed here.
  */
 import { FleetPolicy, MetricQuery, WorkerBehaviour } from './policy';
+import { DEFAULT_WARMUP_SECONDS } from '../../src/contract/scaling-plan';
 import { DEFAULT_MAX_CONCURRENCY } from '../../worker-runtime/src/core/adaptive-concurrency';
 
 export interface ServiceTimes {
@@ -59,8 +60,6 @@ export function sampleWorker(service: ServiceTimes): WorkerBehaviour {
   };
 }
 
-/** The warm-up EC2 Auto Scaling uses when a group sets none: the default cooldown. */
-export const DEFAULT_WARMUP_SECONDS = 300;
 
 const visible = (statistic: 'Average' | 'Maximum', periodSeconds: number): MetricQuery => ({
   metrics: { m1: { metric: 'ApproximateNumberOfMessagesVisible', statistic, periodSeconds } },

@@ -4,11 +4,11 @@
  * AWS::AutoScaling::ScalingPolicy (target tracking with predefined-free customized metrics or metric
  * math; step and simple scaling together with the CloudWatch alarm whose actions invoke them).
  */
-import { DEFAULT_WARMUP_SECONDS } from './policies';
 import {
   AdjustmentType, ComparisonOperator, FleetPolicy, MetricName, MetricQuery, MetricStat, ScalingPolicySpec, Statistic, StepAdjustment,
   UploadWake, WorkerBehaviour,
 } from './policy';
+import { DEFAULT_WARMUP_SECONDS } from '../../src/contract/scaling-plan';
 
 type Json = any; // CloudFormation templates are untyped JSON
 
