@@ -9,6 +9,10 @@ import type { HeldMessage } from './in-flight';
 import type { JobOutcome } from './job';
 import type { QueueMessage, WorkQueue } from './ports';
 import { errorText, WorkerEmitter } from './worker-events';
+import { sleep } from '../util/sleep';
+
+/** Deletes tried after a DLQ copy was sent (1 s, then 2 s apart) before the message is left to come back. */
+export const DEAD_LETTER_DELETE_ATTEMPTS = 3;
 
 export class Settler {
   constructor(
@@ -43,7 +47,7 @@ export class Settler {
         return;
       }
       this.events.emit('message_dead_lettered', { messageId: m.messageId, reason: outcome.reason });
-      await this.delete(m);
+      await this.deleteDeadLettered(m);
       return;
     }
     await this.retryLater(m, outcome.error);
@@ -63,6 +67,26 @@ export class Settler {
     const res = await this.deletes.delete(m.messageId, m.receiptHandle);
     if (res.ok) this.events.emit('message_deleted', { messageId: m.messageId });
     else this.events.emit('delete_failed', { messageId: m.messageId, code: res.code, message: res.message });
+  }
+
+  /**
+   * The delete after a DLQ copy was sent. If it fails the message comes back and its next receive
+   * sends another copy, so a refused delete is tried again (a few times, a second apart) while
+   * the receipt handle is still ours. The bound that remains (docs/runtime.md, "Error policy"): at
+   * most one DLQ copy per receive, so at most the queue's maxReceiveCount copies, each carrying
+   * `OriginalMessageId` for a consumer to deduplicate by.
+   */
+  private async deleteDeadLettered(m: QueueMessage): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.deletes.delete(m.messageId, m.receiptHandle);
+      if (res.ok) { this.events.emit('message_deleted', { messageId: m.messageId }); return; }
+      // An invalid handle will not become valid: the message is someone else's now.
+      if (attempt >= DEAD_LETTER_DELETE_ATTEMPTS || res.code === 'ReceiptHandleIsInvalid') {
+        this.events.emit('delete_failed', { messageId: m.messageId, code: res.code, message: res.message });
+        return;
+      }
+      await sleep(attempt * 1000);
+    }
   }
 
   private async retryLater(m: QueueMessage, error: unknown): Promise<void> {
