@@ -58,9 +58,9 @@ export async function finishDrain(ctx: DrainContext): Promise<void> {
       events.emit('drain_deadline', { count: unfinished.length });
       await Promise.all(unfinished.map(async (j) => {
         j.released = true;
-        j.extender.stop(); // a renewal after the release would hide the message again
         j.controller.abort(new Error('drain deadline'));
-        await ctx.settler.release(j.message);
+        // Through the extender: a renewal in flight must not hide the message again after the release.
+        await ctx.settler.release(j.message, j.extender);
       }));
     }
     // Handlers that ignore the abort are not waited for beyond the margin.

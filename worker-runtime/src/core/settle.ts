@@ -8,6 +8,7 @@ import type { DeleteBatcher } from './delete-batcher';
 import type { HeldMessage } from './in-flight';
 import type { JobOutcome } from './job';
 import type { QueueMessage, WorkQueue } from './ports';
+import type { VisibilityExtender } from './visibility-extender';
 import { errorText, WorkerEmitter } from './worker-events';
 import { sleep } from '../util/sleep';
 
@@ -34,29 +35,33 @@ export class Settler {
       await this.delete(m);
       return;
     }
-    // Stopped first: a renewal racing the retry delay or the DLQ move could undo it.
-    job.extender.stop();
     if (job.released) return; // aborted by the drain, already given back
     if (outcome.action === 'dead-letter') {
+      // No renewal after the move: the copy in the DLQ is the message from now on.
+      await job.extender.stop();
       try {
         await this.queue.sendToDeadLetter(m, outcome.reason);
       } catch (err) {
         // Not moved, so not deleted: retry through visibility like any transient failure.
         this.events.emit('dead_letter_failed', { messageId: m.messageId, kind: outcome.reason.kind, error: errorText(err) });
-        await this.retryLater(m, err);
+        await this.retryLater(job, err);
         return;
       }
       this.events.emit('message_dead_lettered', { messageId: m.messageId, reason: outcome.reason });
       await this.deleteDeadLettered(m);
       return;
     }
-    await this.retryLater(m, outcome.error);
+    await this.retryLater(job, outcome.error);
   }
 
-  /** Gives a message back at once (visibility 0). */
-  async release(m: QueueMessage): Promise<void> {
+  /**
+   * Gives a message back at once (visibility 0). A held delivery's release goes through its
+   * extender, after any renewal in flight (which would otherwise hide it again).
+   */
+  async release(m: QueueMessage, extender?: VisibilityExtender): Promise<void> {
     try {
-      await this.queue.changeVisibility(m.receiptHandle, 0);
+      if (extender) await extender.settle(0);
+      else await this.queue.changeVisibility(m.receiptHandle, 0);
       this.events.emit('message_released', { messageId: m.messageId });
     } catch (err) {
       this.events.emit('release_failed', { messageId: m.messageId, error: errorText(err) });
@@ -89,10 +94,12 @@ export class Settler {
     }
   }
 
-  private async retryLater(m: QueueMessage, error: unknown): Promise<void> {
+  /** The retry delay, set through the extender: the last visibility call SQS sees for this delivery. */
+  private async retryLater(job: HeldMessage, error: unknown): Promise<void> {
+    const m = job.message;
     const delaySeconds = backoffSeconds(m.receiveCount, this.backoff);
     try {
-      await this.queue.changeVisibility(m.receiptHandle, delaySeconds);
+      await job.extender.settle(delaySeconds);
       this.events.emit('message_retry', { messageId: m.messageId, delaySeconds, error: errorText(error) });
     } catch (err) {
       this.events.emit('retry_delay_failed', { messageId: m.messageId, delaySeconds, error: `${errorText(error)}; setting the delay: ${errorText(err)}` });

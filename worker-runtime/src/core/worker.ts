@@ -337,7 +337,7 @@ export class Worker extends WorkerEmitter {
       })
       .catch((err) => { this.emit('settle_failed', { messageId: message.messageId, error: errorText(err) }); })
       .finally(() => {
-        extender.stop();
+        void extender.stop();
         this.inFlight.remove(job);
         if (this.inFlight.size === 0 && !this.draining) this.protection.idle();
       });
@@ -352,12 +352,9 @@ export class Worker extends WorkerEmitter {
   /** Releases every waiting (never started) message at once; they are no longer held from now. */
   private async releaseWaiting(): Promise<void> {
     const waiting = this.inFlight.takeWaiting();
-    for (const w of waiting) {
-      w.released = true;
-      w.extender.stop();
-    }
+    for (const w of waiting) w.released = true;
     if (waiting.length > 0) this.emit('prefetch_released', { count: waiting.length });
-    await Promise.all(waiting.map((w) => this.settler.release(w.message)));
+    await Promise.all(waiting.map((w) => this.settler.release(w.message, w.extender)));
   }
 
   private marginMs(): number {
