@@ -12,14 +12,15 @@
  *    machine) and runs `spot-worker --version`, `convert` and `local` on the sample images, with
  *    Node 22 (the instances' version).
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createMotoFleet, MotoFleet } from '../integration/aemm/moto-fleet';
 import { waitUntil } from '../integration/aemm/support';
-import { describeWithPeers, freePort, motoEnv, peerPath, RunningPeer, startMetadataMock, startMoto } from '../support/peers';
+import { Arm64Worker, startArm64Worker } from '../integration/arm64/arm64-worker';
+import { describeWithPeers, freePort, peerPath, RunningPeer, startMetadataMock, startMoto } from '../support/peers';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SAMPLES = path.join(ROOT, 'examples', 'sample-images');
@@ -77,17 +78,13 @@ describeWithPeers(['QEMU_AARCH64_BIN', 'NODE_ARM64_BIN', 'AARCH64_SYSROOT', 'MOT
   let moto: RunningPeer | undefined;
   let mock: RunningPeer | undefined;
   let fleet: MotoFleet | undefined;
-  let child: ChildProcess | undefined;
+  let worker: Arm64Worker | undefined;
 
   beforeAll(() => {
     app = fs.mkdtempSync(path.join(os.tmpdir(), 'tarball-cdk-app-'));
   });
   afterAll(async () => {
-    if (child && child.exitCode === null && !child.signalCode) {
-      const gone = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGKILL');
-      await gone;
-    }
+    await worker?.kill();
     await mock?.stop();
     fleet?.destroy();
     await moto?.stop();
@@ -138,32 +135,9 @@ describeWithPeers(['QEMU_AARCH64_BIN', 'NODE_ARM64_BIN', 'AARCH64_SYSROOT', 'MOT
     fleet = await createMotoFleet(moto.endpoint);
     const f = fleet;
     const imdsPort = await freePort();
-    const logs: Array<Record<string, unknown>> = [];
-    let stderr = '';
-    let partial = '';
-    child = spawn(peerPath('QEMU_AARCH64_BIN')!, ['-L', peerPath('AARCH64_SYSROOT')!, peerPath('NODE_ARM64_BIN')!, '--enable-source-maps', path.join(installed, 'spot-worker.js'), 'run'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...motoEnv(moto.endpoint),
-        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${imdsPort}`,
-        SPOT_WORKER_QUEUE_URL: f.queueUrl,
-        SPOT_WORKER_DLQ_URL: f.dlqUrl,
-        SPOT_WORKER_ASG_NAME: f.groupName,
-        SPOT_WORKER_INSTANCE_ID: f.instanceId,
-        SPOT_WORKER_IMDS_POLL_SECONDS: '1',
-        SPOT_WORKER_IDLE_GRACE_SECONDS: '600',
-        SPOT_WORKER_METRICS: 'none',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      const lines = (partial + d.toString()).split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) if (l.startsWith('{')) logs.push(JSON.parse(l));
-    });
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child!.once('exit', (code, signal) => r({ code, signal })));
-    await waitUntil('worker started', () => logs.find((l) => l.msg === 'worker started') ?? (child!.exitCode !== null ? (() => { throw new Error(stderr); })() : undefined), 120_000);
+    // As the instances run it (user data: systemd, node --enable-source-maps spot-worker.js run).
+    worker = startArm64Worker(installed, moto.endpoint, f, imdsPort);
+    await worker.started(120_000);
 
     const jpeg = fs.readFileSync(path.join(SAMPLES, 'rose.jpg'));
     await f.upload('uploads/samples/rose.jpg', jpeg);
@@ -178,11 +152,7 @@ describeWithPeers(['QEMU_AARCH64_BIN', 'NODE_ARM64_BIN', 'AARCH64_SYSROOT', 'MOT
 
     // A Spot notice ends it the way an instance ends: drained, exit 0.
     mock = await startMetadataMock(['spot', '-a', 'terminate', '-d', '0', '--rebalance-delay-sec', '3600'], imdsPort);
-    let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([
-      exited,
-      new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`no exit within 120 s: ${stderr}`)), 120_000); }),
-    ]).finally(() => clearTimeout(timer));
+    const exit = await worker.exit(120_000);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(await f.counts(f.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
   }, SLOW);
