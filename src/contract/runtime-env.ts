@@ -205,6 +205,42 @@ export const RUNTIME_ENV = {
     defaultText: 'unset: the drain timeout (heartbeats every 30 s)',
     meaning: "the hook's heartbeat timeout; bounds a lifecycle `Terminated` drain (heartbeats every third of it, 1–30 s)",
   },
+  SPOT_WORKER_LAUNCH_HOOK_NAME: {
+    type: 'string',
+    setBy: 'construct',
+    meaning: 'the launching lifecycle hook the runtime completes (`CONTINUE`) once it is ready to work; the group puts the instance in service only then (needs `SPOT_WORKER_ASG_NAME`)',
+    defaultText: 'unset: none',
+  },
+  SPOT_WORKER_START_LIMIT: {
+    type: 'int',
+    setBy: 'user',
+    unit: 'jobs',
+    min: 1,
+    max: 100,
+    default: 5,
+    meaning: 'starts of the runtime within `SPOT_WORKER_START_WINDOW_SECONDS` after which it marks its instance unhealthy so the group replaces it (counted in the state directory)',
+  },
+  SPOT_WORKER_START_WINDOW_SECONDS: {
+    type: 'int',
+    setBy: 'user',
+    unit: 'seconds',
+    min: 60,
+    max: 86_400,
+    default: 600,
+    meaning: 'the window `SPOT_WORKER_START_LIMIT` counts starts in',
+  },
+  SPOT_WORKER_STATE_DIRECTORY: {
+    type: 'string',
+    setBy: 'user',
+    default: '/var/lib/spot-worker',
+    meaning: "where the runtime keeps what must outlive a restart (the start ledger); systemd's `StateDirectory=spot-worker`",
+  },
+  SPOT_WORKER_LOG_GROUP: {
+    type: 'string',
+    setBy: 'construct',
+    meaning: 'CloudWatch Logs group the runtime ships its log lines to (one stream per instance); unset: the journal only',
+    defaultText: 'unset: journal only',
+  },
   SPOT_WORKER_INSTANCE_ID: {
     type: 'string', setBy: 'boot', meaning: "this instance's id for protection/lifecycle calls (off EC2, tests)", defaultText: 'read from IMDS',
   },
@@ -367,6 +403,9 @@ export function readRuntimeEnv(env: Record<string, string | undefined>, options:
   }
   if (v.SPOT_WORKER_LIFECYCLE_HOOK_NAME && !v.SPOT_WORKER_ASG_NAME) {
     problems.push({ variable: 'SPOT_WORKER_ASG_NAME', message: 'SPOT_WORKER_LIFECYCLE_HOOK_NAME needs SPOT_WORKER_ASG_NAME (the group the hook belongs to)' });
+  }
+  if (v.SPOT_WORKER_LAUNCH_HOOK_NAME && !v.SPOT_WORKER_ASG_NAME) {
+    problems.push({ variable: 'SPOT_WORKER_ASG_NAME', message: 'SPOT_WORKER_LAUNCH_HOOK_NAME needs SPOT_WORKER_ASG_NAME (the group the hook belongs to)' });
   }
   if (known('SPOT_WORKER_RETRY_BASE_SECONDS', 'SPOT_WORKER_RETRY_MAX_SECONDS') && v.SPOT_WORKER_RETRY_MAX_SECONDS < v.SPOT_WORKER_RETRY_BASE_SECONDS) {
     problems.push({

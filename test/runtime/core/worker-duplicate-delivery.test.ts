@@ -47,6 +47,8 @@ class RecordingInstance implements InstanceControl {
   async setScaleInProtection(protect: boolean): Promise<void> { this.steps.push(`protect ${protect}`); }
   async recordLifecycleHeartbeat(): Promise<void> { /* no lifecycle drain here */ }
   async completeLifecycleAction(): Promise<void> { /* no lifecycle drain here */ }
+  async markUnhealthy(): Promise<void> { throw new Error('not expected here'); }
+  async leaveGroup(): Promise<void> { throw new Error('not expected here'); }
 }
 
 /** Each call waits until the test lets that call go (in call order). */

@@ -116,6 +116,14 @@ export interface InstanceControl {
   setScaleInProtection(protect: boolean): Promise<void>;
   recordLifecycleHeartbeat(action: LifecycleAction): Promise<void>;
   completeLifecycleAction(action: LifecycleAction, result: 'CONTINUE' | 'ABANDON'): Promise<void>;
+  /** Tells the group this instance is broken (SetInstanceHealth Unhealthy), so it is replaced. */
+  markUnhealthy(): Promise<void>;
+  /**
+   * Leaves the group: TerminateInstanceInAutoScalingGroup. With `decrementDesiredCapacity` false the
+   * group launches a replacement (a drain after a rebalance recommendation); with true it does not
+   * (an idle instance releasing itself).
+   */
+  leaveGroup(decrementDesiredCapacity: boolean): Promise<void>;
 }
 
 export type InterruptionKind = 'spot-interruption' | 'rebalance-recommendation' | 'lifecycle-terminating' | 'sigterm';

@@ -1,6 +1,7 @@
 /** This instance in its Auto Scaling group (InstanceControl port). */
 import {
-  AutoScalingClient, CompleteLifecycleActionCommand, RecordLifecycleActionHeartbeatCommand, SetInstanceProtectionCommand,
+  AutoScalingClient, CompleteLifecycleActionCommand, RecordLifecycleActionHeartbeatCommand, SetInstanceHealthCommand,
+  SetInstanceProtectionCommand, TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { InstanceControl, LifecycleAction } from '../../core/ports';
 
@@ -31,6 +32,18 @@ export class AutoScalingInstanceControl implements InstanceControl {
       InstanceId: action.instanceId,
       LifecycleActionToken: action.token,
       LifecycleActionResult: result,
+    }));
+  }
+
+  async markUnhealthy(): Promise<void> {
+    // Not respecting the grace period: a worker that cannot start will not recover by waiting.
+    await this.client.send(new SetInstanceHealthCommand({ InstanceId: this.instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false }));
+  }
+
+  async leaveGroup(decrementDesiredCapacity: boolean): Promise<void> {
+    await this.client.send(new TerminateInstanceInAutoScalingGroupCommand({
+      InstanceId: this.instanceId,
+      ShouldDecrementDesiredCapacity: decrementDesiredCapacity,
     }));
   }
 }

@@ -27,6 +27,10 @@ export type WorkerEvent =
   | { readonly type: 'requests'; readonly counts: Partial<Record<QueueAction, number>> }
   | { readonly type: 'protection'; readonly protect: boolean }
   | { readonly type: 'lifecycle-complete'; readonly result: 'CONTINUE' | 'ABANDON' }
+  /** The worker marked its instance unhealthy (the fleet replaces it). */
+  | { readonly type: 'unhealthy' }
+  /** The worker leaves the fleet on its own; with a decrement the fleet does not replace it. */
+  | { readonly type: 'leave'; readonly decrementDesiredCapacity: boolean }
   /** A draining worker handed an unfinished message back to the queue (visibility 0). */
   | { readonly type: 'released' }
   | { readonly type: 'started' }

@@ -18,4 +18,12 @@ export class LocalInstanceControl implements InstanceControl {
   async completeLifecycleAction(_action: LifecycleAction, result: 'CONTINUE' | 'ABANDON'): Promise<void> {
     sendToParent({ type: 'lifecycle-complete', result });
   }
+
+  async markUnhealthy(): Promise<void> {
+    sendToParent({ type: 'unhealthy' });
+  }
+
+  async leaveGroup(decrementDesiredCapacity: boolean): Promise<void> {
+    sendToParent({ type: 'leave', decrementDesiredCapacity });
+  }
 }
