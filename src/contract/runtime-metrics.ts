@@ -21,6 +21,7 @@ export const Metrics = {
   JOB_FAILURES: 'JobFailures',
   PROCESSING_TIME: 'ProcessingTime',
   BUSY_TIME: 'BusyTime',
+  INSTANCES_MARKED_UNHEALTHY: 'InstancesMarkedUnhealthy',
 } as const;
 
 export type RuntimeMetricName = typeof Metrics[keyof typeof Metrics];
@@ -31,4 +32,5 @@ export const RUNTIME_METRICS: ReadonlyArray<{ readonly name: RuntimeMetricName; 
   { name: Metrics.JOB_FAILURES, unit: 'Count', meaning: `failed jobs, with an extra \`${KIND_DIMENSION}\` dimension (the failure kind)` },
   { name: Metrics.PROCESSING_TIME, unit: 'Milliseconds', meaning: 'per job, fetch to write' },
   { name: Metrics.BUSY_TIME, unit: 'Seconds', meaning: 'time with at least one job in flight; utilisation = BusyTime ÷ (instances × period)' },
+  { name: Metrics.INSTANCES_MARKED_UNHEALTHY, unit: 'Count', meaning: 'a worker that could not start (rejected configuration, or too many starts in the window) marked its instance unhealthy; the group replaces it' },
 ];
