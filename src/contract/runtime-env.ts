@@ -349,16 +349,13 @@ function parseValue(name: string, spec: EnvVar, raw: string): { value: unknown }
   }
 }
 
-/**
- * Reads every variable of the table from `env`, applying defaults, and checks the rules that span
- * variables. Never throws: the caller decides how to report the problems (the runtime exits with
- * a configuration error, the construct fails the synth).
- */
-export function readRuntimeEnv(env: Record<string, string | undefined>, options: ReadOptions = {}): RuntimeEnvReading {
-  const problems: EnvProblem[] = [];
+/** Reads the named variables (defaults applied, problems collected); no rule that spans variables. */
+function readVariables(
+  env: Record<string, string | undefined>, names: readonly RuntimeEnvName[], problems: EnvProblem[], options: ReadOptions, deployTime: Set<string>,
+): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  const deployTime = new Set<string>();
-  for (const [name, spec] of Object.entries(RUNTIME_ENV) as Array<[RuntimeEnvName, EnvVar]>) {
+  for (const name of names) {
+    const spec: EnvVar = RUNTIME_ENV[name];
     const present = env[name];
     const raw = spec.type === 'prefix' ? present : present?.trim();
     if (raw === undefined || (spec.type !== 'prefix' && raw === '')) {
@@ -379,6 +376,30 @@ export function readRuntimeEnv(env: Record<string, string | undefined>, options:
       values[name] = parsed.value;
     }
   }
+  return values;
+}
+
+/**
+ * Reads some of the table's variables, by the same rules as `readRuntimeEnv` (for a part of the
+ * runtime that a user can also build alone, e.g. the image handler's options from the environment).
+ */
+export function readRuntimeEnvSubset<N extends RuntimeEnvName>(
+  env: Record<string, string | undefined>, names: readonly N[],
+): { readonly values: Pick<RuntimeEnvValues, N>; readonly problems: EnvProblem[] } {
+  const problems: EnvProblem[] = [];
+  const values = readVariables(env, names, problems, {}, new Set());
+  return { values: values as Pick<RuntimeEnvValues, N>, problems };
+}
+
+/**
+ * Reads every variable of the table from `env`, applying defaults, and checks the rules that span
+ * variables. Never throws: the caller decides how to report the problems (the runtime exits with
+ * a configuration error, the construct fails the synth).
+ */
+export function readRuntimeEnv(env: Record<string, string | undefined>, options: ReadOptions = {}): RuntimeEnvReading {
+  const problems: EnvProblem[] = [];
+  const deployTime = new Set<string>();
+  const values = readVariables(env, Object.keys(RUNTIME_ENV) as RuntimeEnvName[], problems, options, deployTime);
   const v = values as RuntimeEnvValues;
   const known = (...names: RuntimeEnvName[]): boolean => names.every((n) => !deployTime.has(n));
 

@@ -1,6 +1,7 @@
 /** The Handler contract around the conversion, and the handler's configuration. */
 import { fixture } from './fixtures';
 import { inspectPdf } from './pdf-inspect';
+import { loadRunConfig } from '../../../../worker-runtime/src/core/config';
 import { PermanentError } from '../../../../worker-runtime/src/core/errors';
 import {
   DEFAULT_DPI,
@@ -61,7 +62,18 @@ describe('options', () => {
   });
 
   test('malformed environment values are rejected by name', () => {
-    expect(() => imageToPdfOptionsFromEnv({ SPOT_WORKER_MAX_IMAGE_BYTES: '10MB' })).toThrow(/SPOT_WORKER_MAX_IMAGE_BYTES must be a positive integer/);
+    expect(() => imageToPdfOptionsFromEnv({ SPOT_WORKER_MAX_IMAGE_BYTES: '10MB' })).toThrow(/SPOT_WORKER_MAX_IMAGE_BYTES='10MB' must be a whole number/);
     expect(() => imageToPdfOptionsFromEnv({ SPOT_WORKER_VALIDATE_DECODE: 'yes please' })).toThrow(/SPOT_WORKER_VALIDATE_DECODE/);
+  });
+
+  test('accepts exactly what the run command accepts (the contract parses both)', () => {
+    // 'yes' and 'NO' are booleans to `spot-worker run`; the handler built alone once refused them.
+    const env = { SPOT_WORKER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q', SPOT_WORKER_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/d' };
+    for (const flag of ['yes', 'NO', ' 1 ']) {
+      const run = loadRunConfig({ ...env, SPOT_WORKER_VALIDATE_DECODE: flag });
+      expect(imageToPdfOptionsFromEnv({ SPOT_WORKER_VALIDATE_DECODE: flag }).validateDecode).toBe(run.validateDecode);
+    }
+    expect(() => loadRunConfig({ ...env, SPOT_WORKER_MAX_IMAGE_BYTES: '0' })).toThrow(/SPOT_WORKER_MAX_IMAGE_BYTES/);
+    expect(() => imageToPdfOptionsFromEnv({ SPOT_WORKER_MAX_IMAGE_BYTES: '0' })).toThrow(/SPOT_WORKER_MAX_IMAGE_BYTES/);
   });
 });

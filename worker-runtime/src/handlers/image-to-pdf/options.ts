@@ -1,6 +1,7 @@
 /**
  * Options of the image → PDF handler, their defaults and their validation.
  */
+import { readRuntimeEnvSubset, RUNTIME_ENV } from '../../contract/runtime-env';
 
 export interface ImageToPdfOptions {
   /**
@@ -34,8 +35,9 @@ export interface ResolvedImageToPdfOptions {
   readonly defaultDpi: number;
 }
 
-export const DEFAULT_MAX_BYTES = 104_857_600;
-export const DEFAULT_MAX_PIXELS = 268_402_689;
+// The environment's defaults are the handler's: one table (contract/runtime-env.ts) holds them.
+export const DEFAULT_MAX_BYTES: number = RUNTIME_ENV.SPOT_WORKER_MAX_IMAGE_BYTES.default;
+export const DEFAULT_MAX_PIXELS: number = RUNTIME_ENV.SPOT_WORKER_MAX_IMAGE_PIXELS.default;
 export const DEFAULT_DPI = 96;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -62,24 +64,16 @@ export function resolveOptions(options: ImageToPdfOptions = {}): ResolvedImageTo
 
 /**
  * Reads the handler's options from the runtime's documented environment variables
- * (`SPOT_WORKER_MAX_IMAGE_BYTES`, `SPOT_WORKER_MAX_IMAGE_PIXELS`, `SPOT_WORKER_VALIDATE_DECODE`).
- * Unset variables keep the defaults; malformed ones throw so a misconfigured worker fails at start.
+ * (`SPOT_WORKER_MAX_IMAGE_BYTES`, `SPOT_WORKER_MAX_IMAGE_PIXELS`, `SPOT_WORKER_VALIDATE_DECODE`), by
+ * the contract's rules, so a value `spot-worker run` accepts is accepted here too. Unset variables
+ * keep the defaults; malformed ones throw (every problem named) so a misconfigured worker fails at start.
  */
 export function imageToPdfOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ImageToPdfOptions {
-  const int = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === '') return undefined;
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`${name} must be a positive integer, got '${raw}'`);
-    return n;
-  };
-  const flag = env.SPOT_WORKER_VALIDATE_DECODE?.trim().toLowerCase();
-  if (flag !== undefined && flag !== '' && !['true', 'false', '1', '0'].includes(flag)) {
-    throw new RangeError(`SPOT_WORKER_VALIDATE_DECODE must be 'true' or 'false', got '${env.SPOT_WORKER_VALIDATE_DECODE}'`);
-  }
+  const { values, problems } = readRuntimeEnvSubset(env, ['SPOT_WORKER_MAX_IMAGE_BYTES', 'SPOT_WORKER_MAX_IMAGE_PIXELS', 'SPOT_WORKER_VALIDATE_DECODE']);
+  if (problems.length > 0) throw new RangeError(problems.map((p) => p.message).join('; '));
   return {
-    maxBytes: int('SPOT_WORKER_MAX_IMAGE_BYTES'),
-    maxPixels: int('SPOT_WORKER_MAX_IMAGE_PIXELS'),
-    validateDecode: flag === 'true' || flag === '1',
+    maxBytes: values.SPOT_WORKER_MAX_IMAGE_BYTES,
+    maxPixels: values.SPOT_WORKER_MAX_IMAGE_PIXELS,
+    validateDecode: values.SPOT_WORKER_VALIDATE_DECODE,
   };
 }
