@@ -122,7 +122,8 @@ export interface QueueDrivenSpotWorkerFleetProps {
 
   /**
    * The expected processing time of one message on one instance (with the runtime's concurrency).
-   * Used for the scaling target and the visibility timeout.
+   * Used for the scaling target, the visibility timeout, and the runtime's default job timeout
+   * (`SPOT_WORKER_EXPECTED_PROCESSING_SECONDS`, rounded up; the timeout is 20 times it, at least 300 s).
    *
    * @default Duration.seconds(10)
    */

@@ -154,6 +154,8 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS: String(cfg.drainTimeout.toSeconds()),
       SPOT_WORKER_METRICS_NAMESPACE: cfg.metricsNamespace,
       SPOT_WORKER_FLEET_NAME: this.fleetName,
+      // Whole seconds, rounded up: the runtime derives its default job timeout from it.
+      SPOT_WORKER_EXPECTED_PROCESSING_SECONDS: String(Math.max(1, Math.ceil(cfg.expectedProcessingTime.toMilliseconds() / 1000))),
     };
     if (props.concurrency !== undefined) environment.SPOT_WORKER_CONCURRENCY = String(props.concurrency);
     const stopTimeoutSeconds = Math.max(cfg.drainTimeout.toSeconds(), runtimeDrainSeconds(runtimeEnvironment)) + 30;

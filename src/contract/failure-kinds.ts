@@ -32,6 +32,11 @@ export const FailureKind = {
   TRANSIENT: 'transient',
   /** The job was stopped (drain deadline, shutdown). */
   ABORTED: 'aborted',
+  /**
+   * The job ran past `SPOT_WORKER_JOB_TIMEOUT_SECONDS`: its slot was freed and the message retried,
+   * or dead-lettered with this kind on the queue's last receive (core/job-timeout.ts).
+   */
+  TIMED_OUT: 'timed-out',
   /** A handler threw something that is not an Error. */
   THROWN_NON_ERROR: 'thrown-non-error',
   // The command handler.

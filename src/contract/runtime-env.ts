@@ -2,13 +2,13 @@
  * The runtime's environment variables: the one table both sides read. The construct writes these
  * into the instance's env file and checks, at synth, every value it writes with `readRuntimeEnv`;
  * the runtime's config loader (worker-runtime/src/core/config.ts) parses the same file with the same
- * function; docs/architecture.md's variable table is generated from it (scripts/env-table.ts).
+ * function; docs/architecture.md's variable table is generated from it (scripts/contract-docs.ts).
  *
  * No imports: the runtime compiles this file too (through worker-runtime/src/contract, a link to
  * this folder), so it must not depend on aws-cdk-lib or Node.js.
  *
  * To add a variable: add a row here (type, range, default, who sets it, meaning), read it in
- * core/config.ts, run `npx tsx scripts/env-table.ts` to regenerate the doc table.
+ * core/config.ts, run `npx tsx scripts/contract-docs.ts` to regenerate the doc table.
  */
 
 /** Who writes a variable into the env file. */
@@ -80,6 +80,24 @@ export type EnvVar = IntVar | TextVar | PrefixVar | QueueUrlVar | ChoiceVar | Bo
 /** Largest whole number a variable may hold without losing precision. */
 const MAX_SAFE = 9_007_199_254_740_991;
 
+/** The default job timeout is this many times the expected processing time... */
+export const JOB_TIMEOUT_FACTOR = 20;
+/** ...and never below this: it catches a hung handler, not a slow one. */
+export const JOB_TIMEOUT_FLOOR_SECONDS = 300;
+/** The `command` handler's own timeout fires this long before the job's (it reports `command-failed`). */
+export const JOB_TIMEOUT_COMMAND_MARGIN_SECONDS = 60;
+
+/**
+ * `SPOT_WORKER_JOB_TIMEOUT_SECONDS` when unset: generous on purpose (a job may wait for storage and
+ * share the CPU with the other slots), capped at SQS's 12-hour visibility limit, and longer than the
+ * command handler's own timeout so that one speaks first.
+ */
+export function defaultJobTimeoutSeconds(expectedProcessingSeconds: number, commandTimeoutSeconds?: number): number {
+  const derived = Math.max(JOB_TIMEOUT_FLOOR_SECONDS, JOB_TIMEOUT_FACTOR * expectedProcessingSeconds,
+    commandTimeoutSeconds === undefined ? 0 : commandTimeoutSeconds + JOB_TIMEOUT_COMMAND_MARGIN_SECONDS);
+  return Math.min(43_200, Math.ceil(derived));
+}
+
 /** The handler kinds of `SPOT_WORKER_HANDLER`. */
 export const HANDLER_KINDS = ['image-to-pdf', 'module', 'command'] as const;
 export type HandlerKind = typeof HANDLER_KINDS[number];
@@ -146,6 +164,25 @@ export const RUNTIME_ENV = {
   },
   SPOT_WORKER_COMMAND_TIMEOUT_SECONDS: {
     type: 'int', setBy: 'handler', unit: 'seconds', min: 1, max: 43_200, default: 900, meaning: 'per-object timeout of the `command` handler',
+  },
+  SPOT_WORKER_EXPECTED_PROCESSING_SECONDS: {
+    type: 'int',
+    setBy: 'construct',
+    prop: { name: 'expectedProcessingTime', type: 'Duration' },
+    unit: 'seconds',
+    min: 1,
+    max: 43_200,
+    default: 10,
+    meaning: 'the expected processing time of one message (whole seconds, rounded up); the default job timeout is derived from it',
+  },
+  SPOT_WORKER_JOB_TIMEOUT_SECONDS: {
+    type: 'int',
+    setBy: 'user',
+    unit: 'seconds',
+    min: 1,
+    max: 43_200,
+    defaultText: `max(${JOB_TIMEOUT_FLOOR_SECONDS}, ${JOB_TIMEOUT_FACTOR} × \`SPOT_WORKER_EXPECTED_PROCESSING_SECONDS\`), at most 43,200; for \`command\` at least \`SPOT_WORKER_COMMAND_TIMEOUT_SECONDS\` + ${JOB_TIMEOUT_COMMAND_MARGIN_SECONDS}`,
+    meaning: 'longest run of one job (download, handler, upload); past it the handler is aborted, its slot freed, and the message retried with backoff, or dead-lettered as `timed-out` on the queue\'s last receive',
   },
   SPOT_WORKER_CONCURRENCY: {
     type: 'int',

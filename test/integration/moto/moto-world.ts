@@ -57,8 +57,10 @@ export function clients(endpoint: string): { s3: S3Client; sqs: SQSClient; asg: 
   return { s3: new S3Client({ ...cfg, forcePathStyle: true }), sqs: new SQSClient(cfg), asg: new AutoScalingClient(cfg) };
 }
 
-/** Bucket → (ObjectCreated under uploads/) → queue → (redrive after 5 receives) → DLQ, all through the API. */
-export async function createWorld(endpoint: string, name: string, visibilityTimeoutSeconds: number, versioned = false): Promise<World> {
+/** Bucket → (ObjectCreated under uploads/) → queue → (redrive after `maxReceiveCount` receives) → DLQ, all through the API. */
+export async function createWorld(
+  endpoint: string, name: string, visibilityTimeoutSeconds: number, versioned = false, maxReceiveCount = 5,
+): Promise<World> {
   const { s3, sqs, asg } = clients(endpoint);
   const bucket = `${name}-bucket`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -69,7 +71,7 @@ export async function createWorld(endpoint: string, name: string, visibilityTime
     QueueName: `${name}-jobs`,
     Attributes: {
       VisibilityTimeout: String(visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
     },
   }));
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;

@@ -45,6 +45,16 @@ describe('loadRunConfig', () => {
     expect(() => loadRunConfig({ ...base, SPOT_WORKER_MAX_CONCURRENCY: '0' })).toThrow(/SPOT_WORKER_MAX_CONCURRENCY='0' must be a whole number from 1 to 256/);
   });
 
+  test('SPOT_WORKER_JOB_TIMEOUT_SECONDS: unset, max(300, 20 × the expected processing time), and past the command handler\'s own timeout', () => {
+    expect(loadRunConfig(base).jobTimeoutSeconds).toBe(300);
+    expect(loadRunConfig({ ...base, SPOT_WORKER_EXPECTED_PROCESSING_SECONDS: '30' }).jobTimeoutSeconds).toBe(600);
+    expect(loadRunConfig({ ...base, SPOT_WORKER_EXPECTED_PROCESSING_SECONDS: '43200' }).jobTimeoutSeconds).toBe(43_200);
+    const command = { ...base, SPOT_WORKER_HANDLER: 'command', SPOT_WORKER_HANDLER_COMMAND: 'true' };
+    expect(loadRunConfig(command).jobTimeoutSeconds).toBe(960);
+    expect(loadRunConfig({ ...command, SPOT_WORKER_JOB_TIMEOUT_SECONDS: '45' }).jobTimeoutSeconds).toBe(45);
+    expect(() => loadRunConfig({ ...base, SPOT_WORKER_JOB_TIMEOUT_SECONDS: '0' })).toThrow(/SPOT_WORKER_JOB_TIMEOUT_SECONDS='0' must be a whole number from 1 to 43200/);
+  });
+
   test('SPOT_WORKER_PREFETCH: 10 by default, 0 turns prefetching off', () => {
     expect(loadRunConfig(base).prefetch).toBe(10);
     expect(loadRunConfig({ ...base, SPOT_WORKER_PREFETCH: '0' }).prefetch).toBe(0);

@@ -18,7 +18,7 @@ import { DEFAULT_DRAIN_MARGIN_SECONDS, DEFAULT_METRICS_FLUSH_SECONDS, Worker, Wo
 /** The settings of RunConfig the Worker reads (the rest picks adapters and the handler). */
 export type WorkerConfig = Pick<RunConfig,
 'inputPrefix' | 'outputPrefix' | 'outputBucket' | 'concurrency' | 'maxConcurrency' | 'prefetch' | 'receiveWaitSeconds' | 'idleGraceSeconds'
-| 'lifecycleHeartbeatIntervalSeconds' | 'drainTimeoutSeconds' | 'retryBaseSeconds' | 'retryMaxSeconds' | 'maxImageBytes'>;
+| 'lifecycleHeartbeatIntervalSeconds' | 'drainTimeoutSeconds' | 'retryBaseSeconds' | 'retryMaxSeconds' | 'maxImageBytes' | 'jobTimeoutSeconds'>;
 
 /** What a deployment plugs in: the ports, the handler and the logger. */
 export interface WorkerParts {
@@ -46,6 +46,8 @@ export function workerOptions(config: WorkerConfig, parts: WorkerParts, timeScal
     prefetch: config.prefetch,
     waitTimeSeconds: config.receiveWaitSeconds,
     maxInputBytes: config.maxImageBytes,
+    // Real seconds, like the visibility timeout: a handler's work is not compressed in local mode.
+    jobTimeoutSeconds: config.jobTimeoutSeconds,
     idleGraceSeconds: t(config.idleGraceSeconds),
     lifecycleHeartbeatSeconds: t(config.lifecycleHeartbeatIntervalSeconds),
     drainTimeoutSeconds: t(config.drainTimeoutSeconds),

@@ -4,7 +4,7 @@
  */
 import { ConfigError } from './errors';
 import type { LogLevel } from './logger';
-import { HandlerKind, MetricsMode, readRuntimeEnv } from '../contract/runtime-env';
+import { defaultJobTimeoutSeconds, HandlerKind, MetricsMode, readRuntimeEnv } from '../contract/runtime-env';
 
 export type { HandlerKind, MetricsMode };
 
@@ -22,6 +22,8 @@ export interface RunConfig {
   readonly commandOutputExtension: string;
   readonly commandContentType: string;
   readonly commandTimeoutSeconds: number;
+  /** Longest run of one job; past it the slot is freed and the message retried or dead-lettered as `timed-out`. */
+  readonly jobTimeoutSeconds: number;
   /** Jobs at once: a fixed number, or 'auto' (unset): adaptive, up to `maxConcurrency`. */
   readonly concurrency: number | 'auto';
   readonly maxConcurrency: number;
@@ -76,6 +78,8 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     commandOutputExtension: v.SPOT_WORKER_OUTPUT_EXTENSION ?? (command ? '.out' : '.pdf'),
     commandContentType: v.SPOT_WORKER_OUTPUT_CONTENT_TYPE ?? (command ? 'application/octet-stream' : 'application/pdf'),
     commandTimeoutSeconds: v.SPOT_WORKER_COMMAND_TIMEOUT_SECONDS,
+    jobTimeoutSeconds: v.SPOT_WORKER_JOB_TIMEOUT_SECONDS
+      ?? defaultJobTimeoutSeconds(v.SPOT_WORKER_EXPECTED_PROCESSING_SECONDS, command ? v.SPOT_WORKER_COMMAND_TIMEOUT_SECONDS : undefined),
     // Unset: adaptive (core/adaptive-concurrency.ts); a value fixes the number of job slots.
     concurrency: v.SPOT_WORKER_CONCURRENCY ?? 'auto',
     maxConcurrency: v.SPOT_WORKER_MAX_CONCURRENCY,

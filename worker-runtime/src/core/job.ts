@@ -127,7 +127,11 @@ async function processRecord(rec: ObjectCreatedRecord, deps: JobDeps, signal: Ab
  * concurrency comes from running several messages). Stops at the first transient failure:
  * the whole message will be retried, and outputs already written are overwritten identically.
  */
-export async function runJob(message: QueueMessage, deps: JobDeps, signal: AbortSignal): Promise<JobOutcome> {
+export async function runJob(
+  message: QueueMessage, deps: JobDeps, signal: AbortSignal,
+  /** Told of each record as its work begins (a timeout names the record it stopped). */
+  onRecord: (rec: ObjectCreatedRecord) => void = () => undefined,
+): Promise<JobOutcome> {
   let event;
   try {
     event = parseS3Event(message.body);
@@ -137,6 +141,7 @@ export async function runJob(message: QueueMessage, deps: JobDeps, signal: Abort
   }
   const results: RecordResult[] = [];
   for (const rec of event.records) {
+    onRecord(rec);
     const r = await processRecord(rec, deps, signal);
     results.push(r);
     if (r.status === 'transient-failure') {

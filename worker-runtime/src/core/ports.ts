@@ -57,6 +57,11 @@ export interface WorkQueue {
   sendToDeadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void>;
   /** The queue's configured visibility timeout in seconds. */
   visibilityTimeoutSeconds(): Promise<number>;
+  /**
+   * The receive count after which the queue's redrive moves a message to the DLQ, or undefined
+   * without a redrive policy. Optional: without it a timed-out job is only ever retried.
+   */
+  maxReceiveCount?(): Promise<number | undefined>;
 }
 
 export interface StoredObject {

@@ -31,6 +31,8 @@ export interface WorkerEvents {
   message_received: [DeliveryRef];
   /** One record of a message finished (written, ignored, or failed). */
   record_done: [RecordResult & DeliveryRef];
+  /** A job ran past its timeout: aborted, its slot freed, the message retried or dead-lettered. */
+  job_timed_out: [DeliveryRef & { seconds: number; action: 'retry' | 'dead-letter' }];
   /** A job's outcome is known and its slot is free; `running` counts the slots still in use. */
   job_finished: [MessageRef & { action: 'delete' | 'dead-letter' | 'retry' | 'failed'; running: number }];
   /** All records done and the message deleted. */

@@ -17,6 +17,7 @@ export function logWorkerEvents(events: WorkerEmitter, logger: Logger): void {
     else if (r.status === 'ignored') logger.info('record ignored', { ...at, why: r.reason });
     else logger.warn('record failed', { ...at, status: r.status, kind: r.kind, reason: r.reason });
   });
+  events.on('job_timed_out', (e) => logger.warn('job timed out; its slot is free', e));
   events.on('message_deleted', (e) => logger.debug('message deleted', e));
   events.on('message_dead_lettered', (e) => logger.warn('moved to the dead-letter queue', {
     messageId: e.messageId, kind: e.reason.kind, reason: e.reason.message, key: e.reason.key,

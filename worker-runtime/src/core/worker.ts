@@ -18,6 +18,7 @@ import { finishDrain } from './drain';
 import type { Handler } from './handler';
 import { HeldMessage, InFlight } from './in-flight';
 import { runJob } from './job';
+import { runWithTimeout } from './job-timeout';
 import { KeyMapper } from './key-mapping';
 import { Logger, silentLogger } from './logger';
 import { NoopMetricsSink } from './metrics';
@@ -31,6 +32,7 @@ import { VisibilityExtender } from './visibility-extender';
 import { errorText, WorkerEmitter } from './worker-events';
 import { logWorkerEvents } from './worker-log';
 import { WorkerMetrics } from './worker-metrics';
+import { defaultJobTimeoutSeconds, RUNTIME_ENV } from '../contract/runtime-env';
 
 export interface WorkerOptions {
   readonly queue: WorkQueue;
@@ -81,6 +83,13 @@ export interface WorkerOptions {
   readonly drainTimeoutSeconds?: number;
   /** Jobs still running this long before the deadline are aborted and released. @default 5 */
   readonly drainMarginSeconds?: number;
+  /**
+   * Longest run of one job (download, handler, upload). Past it the job's signal is aborted, its
+   * slot freed at once (even if the handler ignores the signal), and the message retried with
+   * backoff, or dead-lettered as `timed-out` on the queue's last receive (core/job-timeout.ts).
+   * @default 300 (`defaultJobTimeoutSeconds` of the default expected processing time)
+   */
+  readonly jobTimeoutSeconds?: number;
   /** Larger inputs fail permanently (`too-large`) before download when the event says the size. @default no limit */
   readonly maxInputBytes?: number;
   /**
@@ -135,6 +144,9 @@ export class Worker extends WorkerEmitter {
   private readonly metrics: WorkerMetrics;
   private readonly counters: Counters = { received: 0, deleted: 0, deadLettered: 0, retried: 0, released: 0, deleteFailures: 0 };
   private visibilityTimeout = ASSUMED_VISIBILITY_SECONDS;
+  /** The queue's redrive threshold, when it can be read (a timed-out job dead-letters on that receive). */
+  private maxReceiveCount?: number;
+  private readonly jobTimeoutSeconds: number;
   private started = false;
   private draining = false;
   private notice?: InterruptionNotice;
@@ -154,6 +166,8 @@ export class Worker extends WorkerEmitter {
         if (limit > previous) this.startWaiting();
         this.inFlight.wake();
       });
+    this.jobTimeoutSeconds = options.jobTimeoutSeconds ?? defaultJobTimeoutSeconds(RUNTIME_ENV.SPOT_WORKER_EXPECTED_PROCESSING_SECONDS.default);
+    if (!(this.jobTimeoutSeconds > 0)) throw new Error(`jobTimeoutSeconds must be greater than 0, got ${options.jobTimeoutSeconds}`);
     const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
     if (!Number.isInteger(prefetch) || prefetch < 0) throw new Error(`prefetch must be a whole number ≥ 0, got ${options.prefetch}`);
     this.inFlight = new InFlight(this.limit, prefetch);
@@ -182,6 +196,7 @@ export class Worker extends WorkerEmitter {
     await this.protection.clearStale();
     try {
       this.visibilityTimeout = await this.queue.visibilityTimeoutSeconds();
+      this.maxReceiveCount = await this.queue.maxReceiveCount?.();
     } catch (err) {
       this.emit('queue_settings_unknown', { error: errorText(err), assumedSeconds: ASSUMED_VISIBILITY_SECONDS });
     }
@@ -324,7 +339,13 @@ export class Worker extends WorkerEmitter {
       outputBucket: this.options.outputBucket,
       maxInputBytes: this.options.maxInputBytes,
     };
-    job.done = runJob(message, deps, controller.signal)
+    let current: { bucket: string; key: string } | undefined;
+    job.done = runWithTimeout(message, (signal) => runJob(message, deps, signal, (rec) => { current = rec; }), controller, {
+      seconds: this.jobTimeoutSeconds,
+      maxReceiveCount: this.maxReceiveCount,
+      current: () => current,
+      onTimeout: (action) => this.emit('job_timed_out', { ...ref, seconds: this.jobTimeoutSeconds, action }),
+    })
       .then((outcome) => {
         for (const r of outcome.records) this.emit('record_done', { ...r, ...ref });
         // The outcome is known: the slot is free now, while the message is settled (a delete may

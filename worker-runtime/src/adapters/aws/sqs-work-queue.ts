@@ -32,7 +32,7 @@ function attr(value: string): MessageAttributeValue {
 }
 
 export class SqsWorkQueue implements WorkQueue {
-  private visibility?: number;
+  private cached?: { visibility: number; maxReceiveCount?: number };
 
   constructor(
     private readonly client: SQSClient,
@@ -104,11 +104,27 @@ export class SqsWorkQueue implements WorkQueue {
   }
 
   async visibilityTimeoutSeconds(): Promise<number> {
-    if (this.visibility === undefined) {
-      const res = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['VisibilityTimeout'] }));
+    return (await this.settings()).visibility;
+  }
+
+  async maxReceiveCount(): Promise<number | undefined> {
+    return (await this.settings()).maxReceiveCount;
+  }
+
+  /** The queue's visibility timeout and redrive threshold, read once (one GetQueueAttributes). */
+  private async settings(): Promise<{ visibility: number; maxReceiveCount?: number }> {
+    if (this.cached === undefined) {
+      const res = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'] }));
       const v = Number(res.Attributes?.VisibilityTimeout);
-      this.visibility = Number.isFinite(v) && v > 0 ? v : 30;
+      let maxReceiveCount: number | undefined;
+      try {
+        const n = Number((JSON.parse(res.Attributes?.RedrivePolicy ?? '{}') as { maxReceiveCount?: unknown }).maxReceiveCount);
+        maxReceiveCount = Number.isInteger(n) && n > 0 ? n : undefined;
+      } catch {
+        maxReceiveCount = undefined; // not JSON: as if there were no redrive
+      }
+      this.cached = { visibility: Number.isFinite(v) && v > 0 ? v : 30, maxReceiveCount };
     }
-    return this.visibility;
+    return this.cached;
   }
 }

@@ -105,7 +105,7 @@ export class FileQueue implements WorkQueue {
   private readonly messagesDir: string;
   private readonly tmpDir: string;
   private readonly visibilitySeconds: number;
-  private readonly maxReceiveCount: number;
+  private readonly maxReceives: number;
   private readonly pollIntervalMs: number;
   private readonly deadLetterQueue?: FileQueue;
   private readonly onRequest?: (action: QueueAction) => void;
@@ -115,15 +115,15 @@ export class FileQueue implements WorkQueue {
     this.messagesDir = path.join(this.dir, 'messages');
     this.tmpDir = path.join(this.dir, 'tmp');
     this.visibilitySeconds = options.visibilityTimeoutSeconds ?? 30;
-    this.maxReceiveCount = options.maxReceiveCount ?? 5;
+    this.maxReceives = options.maxReceiveCount ?? 5;
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.deadLetterQueue = options.deadLetterQueue;
     this.onRequest = options.onRequest;
     if (!(this.visibilitySeconds >= 0 && this.visibilitySeconds <= MAX_VISIBILITY_SECONDS)) {
       throw new QueueError('InvalidParameterValue', `visibility timeout ${this.visibilitySeconds} s must be 0..${MAX_VISIBILITY_SECONDS}`);
     }
-    if (!(Number.isInteger(this.maxReceiveCount) && this.maxReceiveCount >= 1 && this.maxReceiveCount <= 1000)) {
-      throw new QueueError('InvalidParameterValue', `maxReceiveCount ${this.maxReceiveCount} must be a whole number 1..1000`);
+    if (!(Number.isInteger(this.maxReceives) && this.maxReceives >= 1 && this.maxReceives <= 1000)) {
+      throw new QueueError('InvalidParameterValue', `maxReceiveCount ${this.maxReceives} must be a whole number 1..1000`);
     }
   }
 
@@ -149,6 +149,10 @@ export class FileQueue implements WorkQueue {
 
   async visibilityTimeoutSeconds(): Promise<number> {
     return this.visibilitySeconds;
+  }
+
+  async maxReceiveCount(): Promise<number | undefined> {
+    return this.deadLetterQueue ? this.maxReceives : undefined;
   }
 
   /** SendMessage: durable once it returns (file and folder entry fsynced). */
@@ -323,7 +327,7 @@ export class FileQueue implements WorkQueue {
       try {
         const st = await fsp.stat(file);
         if (st.mtimeMs > now) continue;
-        if (this.deadLetterQueue && receiveCount >= this.maxReceiveCount) {
+        if (this.deadLetterQueue && receiveCount >= this.maxReceives) {
           // Redrive, as SQS does when a message would be received more than maxReceiveCount times.
           // The name (with its receive count) moves along; no reason attribute: it is the backstop.
           await fsp.rename(file, path.join(this.deadLetterQueue.messagesDir, name));
