@@ -14,11 +14,12 @@ export interface FleetMonitoringProps {
   readonly dashboardName?: string;
 }
 
-/** The fleet's dashboard and its two alarms (no actions: add yours with `addAlarmAction`). */
+/** The fleet's dashboard and its three alarms (no actions: add yours with `addAlarmAction`). */
 export class FleetMonitoring extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
   public readonly oldestMessageAlarm: cloudwatch.Alarm;
+  public readonly instancesMarkedUnhealthyAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: FleetMonitoringProps) {
     super(scope, id);
@@ -37,6 +38,20 @@ export class FleetMonitoring extends Construct {
       alarmDescription: `The oldest message has waited longer than the acceptable latency (${props.acceptableLatency.toHumanString()}).`,
       metric: m.ageOfOldestMessage(),
       threshold: latencySeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Not part of normal Spot operation (interruptions and scale-in are not counted): every count is
+    // a worker that could not work, so one is enough. A broken deployment keeps it in ALARM.
+    this.instancesMarkedUnhealthyAlarm = new cloudwatch.Alarm(this, 'InstancesMarkedUnhealthy', {
+      alarmDescription:
+        'An instance was handed back to the group because its worker could not work (a failed boot step, a configuration the ' +
+        'runtime rejects, or too many starts). Repeated, it means a broken deployment: read the failures in the worker logs ' +
+        '(dashboard) or the boot log, /var/log/cloud-init-output.log.',
+      metric: m.runtimeMetric(Metrics.INSTANCES_MARKED_UNHEALTHY, 'Sum', { period: Duration.minutes(5) }),
+      threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -71,6 +86,9 @@ export class FleetMonitoring extends Construct {
         m.runtimeMetric(Metrics.PROCESSING_TIME, 'Maximum', { label: 'max' }),
       ]),
       graph('Utilisation (%)', [m.utilization()], { leftYAxis: { min: 0, max: 100 } }),
+      new cloudwatch.AlarmWidget({
+        title: 'Instances marked unhealthy (worker could not work)', alarm: this.instancesMarkedUnhealthyAlarm, width: 8, height: 6,
+      }),
     );
   }
 }

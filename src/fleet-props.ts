@@ -187,6 +187,16 @@ export interface QueueDrivenSpotWorkerFleetProps {
    */
   readonly drainTimeout?: Duration;
 
+  /**
+   * Heartbeat timeout of the launching lifecycle hook: how long a new instance may take from launch
+   * until its worker is ready (it then completes the hook and the group puts the instance in
+   * service). An instance that is not ready by then is abandoned and replaced; a boot step that
+   * fails abandons it at once. Between 30 seconds and 2 hours, whole seconds.
+   *
+   * @default - twice `instanceWarmup`, at least 5 minutes and at most 2 hours (6 minutes with the default warm-up)
+   */
+  readonly launchTimeout?: Duration;
+
   // ---- Fleet ----
 
   /**
@@ -365,6 +375,7 @@ export interface ResolvedFleetProps {
   readonly instanceWarmup: Duration;
   readonly scaleToZeroAfter: Duration;
   readonly drainTimeout: Duration;
+  readonly launchTimeout: Duration;
   readonly onDemandBaseCapacity: number;
   readonly onDemandPercentageAboveBaseCapacity: number;
   readonly minVcpus: number;
@@ -380,6 +391,10 @@ export interface ResolvedFleetProps {
 export const DEFAULT_INPUT_SUFFIXES = ['.jpg', '.jpeg', '.JPG', '.JPEG'];
 export const DEAD_LETTER_RETENTION = Duration.days(14);
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+/** Lifecycle hooks: heartbeat timeouts from 30 s to 7200 s. */
+const MAX_HOOK_SECONDS = 7200;
+/** A derived launch timeout leaves room for a slow package mirror even with a short warm-up. */
+const MIN_DERIVED_LAUNCH_SECONDS = 300;
 /** CloudWatch: evaluation periods × period may not exceed one day for periods under an hour. */
 const MAX_ALARM_EVALUATION_SECONDS = 24 * 60 * 60;
 
@@ -401,7 +416,7 @@ const NUMBER_PROPS = [
 ] as const;
 const DURATION_PROPS = [
   'queueRetentionPeriod', 'visibilityTimeout', 'expectedProcessingTime', 'acceptableLatency', 'instanceWarmup',
-  'scaleToZeroAfter', 'drainTimeout', 'idleGracePeriod',
+  'scaleToZeroAfter', 'drainTimeout', 'idleGracePeriod', 'launchTimeout',
 ] as const;
 
 /**
@@ -564,6 +579,15 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     errors.push(`drainTimeout must be between 30 seconds and 2 hours (lifecycle hook limits), got ${drainTimeout.toHumanString()}.`);
   }
   const instanceWarmup = props.instanceWarmup ?? Duration.seconds(FLEET_SCALING_DEFAULTS.instanceWarmupSeconds);
+  const launchTimeout = props.launchTimeout ?? Duration.seconds(
+    Math.min(MAX_HOOK_SECONDS, Math.max(MIN_DERIVED_LAUNCH_SECONDS, Math.ceil(2 * instanceWarmup.toSeconds({ integral: false })))));
+  const launchSeconds = launchTimeout.toSeconds({ integral: false });
+  if (!Number.isInteger(launchSeconds) || launchSeconds < 30 || launchSeconds > MAX_HOOK_SECONDS) {
+    errors.push(
+      `launchTimeout must be a whole number of seconds from 30 seconds to 2 hours (lifecycle hook limits), got ${launchTimeout.toHumanString()}. ` +
+      'Use e.g. Duration.minutes(10), or omit it to derive it from instanceWarmup.',
+    );
+  }
   const scaleToZeroAfter = props.scaleToZeroAfter ?? Duration.minutes(FLEET_SCALING_DEFAULTS.scaleToZeroAfterMinutes);
   if (scaleToZeroAfter.toSeconds() < 60 || scaleToZeroAfter.toSeconds() % 60 !== 0) {
     errors.push(`scaleToZeroAfter must be a whole number of minutes, at least 1, got ${scaleToZeroAfter.toHumanString()}.`);
@@ -601,6 +625,7 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     instanceWarmup,
     scaleToZeroAfter,
     drainTimeout,
+    launchTimeout,
     onDemandBaseCapacity,
     onDemandPercentageAboveBaseCapacity,
     minVcpus,

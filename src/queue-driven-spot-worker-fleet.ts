@@ -11,7 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BacklogScaling } from './backlog-scaling';
 import { RUNTIME_ENV } from './contract/runtime-env';
-import { Metrics } from './contract/runtime-metrics';
+import { FLEET_DIMENSION, Metrics } from './contract/runtime-metrics';
 import { GroupMetric } from './contract/scaling-plan';
 import { FleetMetricFactory } from './fleet-metrics';
 import { FleetMonitoring } from './fleet-monitoring';
@@ -23,6 +23,7 @@ import {
 import { SourceConditionedQueueDestination } from './queue-notification';
 import { resolveRuntimeBundle } from './runtime-bundle';
 import { assertRuntimeAccepts, HANDLER_ENV, OWNED_ENV } from './runtime-env-check';
+import { verifiedFolderAsset } from './verified-asset';
 import { FleetWake, WAKE_QUIET_INTERVAL } from './wake/fleet-wake';
 import { WorkerHandler } from './worker-handler';
 import { WorkerPermissions } from './worker-permissions';
@@ -30,6 +31,12 @@ import { BootDownload, renderWorkerBootScript } from './worker-user-data';
 
 /** Name of the termination lifecycle hook; the runtime completes it once drained. */
 export const DRAIN_LIFECYCLE_HOOK_NAME = 'spot-worker-drain';
+
+/**
+ * Name of the launching lifecycle hook: the runtime completes it (CONTINUE) once it is ready to
+ * work, the boot script abandons it when a boot step fails, and the group abandons it on timeout.
+ */
+export const LAUNCH_LIFECYCLE_HOOK_NAME = 'spot-worker-launch';
 
 /** The runtime's drain limit for SIGTERM and Spot notices (`SPOT_WORKER_DRAIN_TIMEOUT_SECONDS`: range and default). */
 const RUNTIME_DRAIN = RUNTIME_ENV.SPOT_WORKER_DRAIN_TIMEOUT_SECONDS;
@@ -62,6 +69,12 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
   public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
   /** Fires when the oldest message waited longer than `acceptableLatency`. */
   public readonly oldestMessageAlarm: cloudwatch.Alarm;
+  /**
+   * Fires when an instance was handed back to the group because its worker could not work: a
+   * failed boot step, a configuration the runtime rejects, or too many starts in a short time.
+   * Repeated firing means a broken deployment (runtime metric `InstancesMarkedUnhealthy`).
+   */
+  public readonly instancesMarkedUnhealthyAlarm: cloudwatch.Alarm;
   /** The scaling policies and their alarms. */
   public readonly scaling: BacklogScaling;
   /** The function that wakes the group from zero on the first upload (undefined with `wakeOnUpload: false`). */
@@ -133,10 +146,16 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
     });
     this.role = role;
 
-    const runtimeBundle = new s3_assets.Asset(this, 'RuntimeBundle', { path: bundleDir });
+    const runtimeBundle = verifiedFolderAsset(this, 'RuntimeBundle', bundleDir);
     const handler = (props.handler ?? WorkerHandler.imageToPdf()).bind(this);
     for (const key of Object.keys(handler.environment ?? {})) {
       if (!HANDLER_ENV.has(key)) throw new Error(`WorkerHandler set '${key}', which is not a handler variable of the runtime.`);
+    }
+    if (handler.asset && !/^[0-9a-f]{64}$/.test(handler.assetSha256 ?? '')) {
+      throw new Error(
+        'WorkerHandler: bind() returned an asset without assetSha256 (64 lowercase hex digits): the boot script checks the sha256 ' +
+        'of every download before using it. Return the sha256 of the file the asset uploads (zip a folder yourself first).',
+      );
     }
 
     const environment: Record<string, string> = {
@@ -156,20 +175,29 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       SPOT_WORKER_FLEET_NAME: this.fleetName,
       // Whole seconds, rounded up: the runtime derives its default job timeout from it.
       SPOT_WORKER_EXPECTED_PROCESSING_SECONDS: String(Math.max(1, Math.ceil(cfg.expectedProcessingTime.toMilliseconds() / 1000))),
+      SPOT_WORKER_LAUNCH_HOOK_NAME: LAUNCH_LIFECYCLE_HOOK_NAME,
     };
     if (props.concurrency !== undefined) environment.SPOT_WORKER_CONCURRENCY = String(props.concurrency);
     const stopTimeoutSeconds = Math.max(cfg.drainTimeout.toSeconds(), runtimeDrainSeconds(runtimeEnvironment)) + 30;
     assertRuntimeAccepts(environment, { SPOT_WORKER_LIFECYCLE_HOOK_NAME: DRAIN_LIFECYCLE_HOOK_NAME });
 
-    const download = (asset: s3_assets.Asset, fileName?: string): BootDownload =>
-      ({ bucket: asset.s3BucketName, key: asset.s3ObjectKey, fileName });
+    const download = (asset: s3_assets.Asset, sha256: string, fileName?: string): BootDownload =>
+      ({ bucket: asset.s3BucketName, key: asset.s3ObjectKey, sha256, fileName });
     const bootScript = renderWorkerBootScript({
       region: Aws.REGION,
-      runtimeBundle: download(runtimeBundle),
-      handlerFiles: handler.asset ? download(handler.asset, handler.assetFileName) : undefined,
+      // The asset bucket is the CDK bootstrap bucket of this account.
+      assetBucketOwner: Aws.ACCOUNT_ID,
+      runtimeBundle: download(runtimeBundle.asset, runtimeBundle.sha256),
+      handlerFiles: handler.asset ? download(handler.asset, handler.assetSha256!, handler.assetFileName) : undefined,
       osPackages: handler.osPackages ?? [],
       environment,
       lifecycleHookName: DRAIN_LIFECYCLE_HOOK_NAME,
+      launchHookName: LAUNCH_LIFECYCLE_HOOK_NAME,
+      failureMetric: {
+        namespace: cfg.metricsNamespace,
+        metricName: Metrics.INSTANCES_MARKED_UNHEALTHY,
+        dimensions: { [FLEET_DIMENSION]: this.fleetName },
+      },
       // The runtime may use its whole drain window (lifecycle or SIGTERM); systemd must not SIGKILL it before.
       stopTimeoutSeconds,
     });
@@ -220,6 +248,15 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       heartbeatTimeout: cfg.drainTimeout,
       defaultResult: autoscaling.DefaultResult.CONTINUE,
     });
+    // In service only once the worker is ready: the runtime completes this hook with CONTINUE.
+    // A boot that fails abandons it at once; one that hangs is abandoned at the timeout. Either
+    // way the group terminates the instance and launches another.
+    this.autoScalingGroup.addLifecycleHook('LaunchHook', {
+      lifecycleHookName: LAUNCH_LIFECYCLE_HOOK_NAME,
+      lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
+      heartbeatTimeout: cfg.launchTimeout,
+      defaultResult: autoscaling.DefaultResult.ABANDON,
+    });
 
     const permissions = new WorkerPermissions(this, 'WorkerPermissions', {
       role,
@@ -230,7 +267,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       autoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
       metricsNamespace: cfg.metricsNamespace,
-      assets: handler.asset ? [runtimeBundle, handler.asset] : [runtimeBundle],
+      assets: handler.asset ? [runtimeBundle.asset, handler.asset] : [runtimeBundle.asset],
     });
     acknowledgeWorkerPolicyWildcards(permissions.policy, permissions.wildcards);
 
@@ -269,6 +306,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
     this.dashboard = monitoring.dashboard;
     this.deadLetterQueueAlarm = monitoring.deadLetterQueueAlarm;
     this.oldestMessageAlarm = monitoring.oldestMessageAlarm;
+    this.instancesMarkedUnhealthyAlarm = monitoring.instancesMarkedUnhealthyAlarm;
   }
 
   /** Lets `grantee` upload objects under the input prefix (which triggers processing). */
@@ -324,6 +362,11 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
   /** Failed jobs of every kind (runtime metric `JobFailures`, summed over `Kind`). */
   public metricJobFailures(options?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
     return this.metrics.jobFailures(options);
+  }
+
+  /** Instances whose worker could not work and handed them back to the group (runtime metric `InstancesMarkedUnhealthy`, Sum). */
+  public metricInstancesMarkedUnhealthy(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.runtimeMetric(Metrics.INSTANCES_MARKED_UNHEALTHY, 'Sum', options);
   }
 
   /** Processing time per job in milliseconds (runtime metric `ProcessingTime`, p90 by default). */

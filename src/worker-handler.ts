@@ -4,6 +4,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { RUNTIME_ENV } from './contract/runtime-env';
+import { verifiedFileAsset, verifiedFolderAsset } from './verified-asset';
 
 /** Where a handler's files are installed on the instance. */
 export const HANDLER_INSTALL_DIR = '/opt/spot-worker-handler';
@@ -69,6 +70,15 @@ export interface WorkerHandlerConfig {
    * @default - none
    */
   readonly asset?: s3_assets.Asset;
+
+  /**
+   * Hex sha256 of the object `asset` uploads; required with `asset`. The boot script checks it
+   * before installing the files. For a folder, zip it yourself and pass the zip as a file asset:
+   * the CDK CLI zips folder assets at publish time, with bytes unknown at synth.
+   *
+   * @default - no asset
+   */
+  readonly assetSha256?: string;
 
   /**
    * The asset's file name on the instance, for a file asset.
@@ -167,11 +177,14 @@ class ModuleHandler extends WorkerHandler {
   }
 
   public bind(scope: Construct): WorkerHandlerConfig {
-    const asset = new s3_assets.Asset(scope, 'HandlerModule', { path: this.modulePath });
+    const { asset, sha256 } = this.isFolder
+      ? verifiedFolderAsset(scope, 'HandlerModule', this.modulePath)
+      : verifiedFileAsset(scope, 'HandlerModule', this.modulePath);
     return {
       kind: 'module',
       environment: { SPOT_WORKER_HANDLER_MODULE: `${HANDLER_INSTALL_DIR}/${this.entry}` },
       asset,
+      assetSha256: sha256,
       assetFileName: this.isFolder ? undefined : this.entry,
     };
   }

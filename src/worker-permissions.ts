@@ -64,7 +64,11 @@ export class WorkerPermissions extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'ProtectAndDrainOwnGroup',
-        actions: ['autoscaling:SetInstanceProtection', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
+        actions: [
+          'autoscaling:SetInstanceProtection', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat',
+          // A worker that cannot work hands its instance back (unhealthy); one that drained after a rebalance leaves the group.
+          'autoscaling:SetInstanceHealth', 'autoscaling:TerminateInstanceInAutoScalingGroup',
+        ],
         resources: [this.wildcards.autoScalingGroupArn],
       }),
       new iam.PolicyStatement({

@@ -38,9 +38,12 @@ describe('worker IAM: least privilege', () => {
     expect(bySid('DeadLetterPermanentFailures')).toMatchObject({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^FleetDeadLetterQueue/), 'Arn'] } });
   });
 
-  test('scale-in protection and lifecycle actions scoped to this group', () => {
+  test('scale-in protection, lifecycle actions, instance health and leaving the group: scoped to this group', () => {
     const st = bySid('ProtectAndDrainOwnGroup');
-    expect(st.Action).toEqual(['autoscaling:SetInstanceProtection', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat']);
+    expect(st.Action).toEqual([
+      'autoscaling:SetInstanceProtection', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat',
+      'autoscaling:SetInstanceHealth', 'autoscaling:TerminateInstanceInAutoScalingGroup',
+    ]);
     const parts = st.Resource['Fn::Join'][1];
     expect(parts).toContain(':autoScalingGroup:*:autoScalingGroupName/');
     expect(parts[parts.length - 1]).toEqual({ Ref: expect.stringMatching(/^FleetGroupASG/) });

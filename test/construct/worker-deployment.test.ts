@@ -10,10 +10,13 @@ import { quoteEnvValue, renderWorkerBootScript } from '../../src/worker-user-dat
 
 const baseOptions = {
   region: 'eu-west-1',
-  runtimeBundle: { bucket: 'assets', key: 'abc.zip' },
+  assetBucketOwner: '111122223333',
+  runtimeBundle: { bucket: 'assets', key: 'abc.zip', sha256: 'a'.repeat(64) },
   osPackages: [],
   environment: { SPOT_WORKER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q', SPOT_WORKER_HANDLER: 'image-to-pdf' },
   lifecycleHookName: 'spot-worker-drain',
+  launchHookName: 'spot-worker-launch',
+  failureMetric: { namespace: 'SpotWorkerFleet', metricName: 'InstancesMarkedUnhealthy', dimensions: { Fleet: "it's-a-fleet" } },
   stopTimeoutSeconds: 330,
 };
 
@@ -21,7 +24,7 @@ describe('boot script', () => {
   test('is valid bash (bash -n)', () => {
     const script = renderWorkerBootScript({
       ...baseOptions,
-      handlerFiles: { bucket: 'assets', key: 'h.js', fileName: 'handler.js' },
+      handlerFiles: { bucket: 'assets', key: 'h.js', sha256: 'b'.repeat(64), fileName: 'handler.js' },
       osPackages: ['ImageMagick'],
       environment: { ...baseOptions.environment, SPOT_WORKER_HANDLER_COMMAND: 'convert "$SPOT_WORKER_INPUT" out.pdf && echo `date` $(id)' },
     });
@@ -54,7 +57,8 @@ describe('pluggable handlers', () => {
     const script = userDataOf(template);
     expect(script).toContain('SPOT_WORKER_HANDLER="module"');
     expect(script).toContain('SPOT_WORKER_HANDLER_MODULE="/opt/spot-worker-handler/handler.js"');
-    expect(script).toMatch(/aws s3 cp .* "s3:\/\/[^"]+\/[0-9a-f]{64}\.js" "\/opt\/spot-worker-handler\/handler\.js"/);
+    expect(script).toMatch(/aws s3 cp .* "s3:\/\/[^"]+\/[0-9a-f]{64}\.js" "\$fetched"/);
+    expect(script).toContain('mv -f "$fetched" "/opt/spot-worker-handler/handler.js"');
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
     const download = statements.find((st: any) => st.Sid === 'DownloadRuntimeAndHandler');
     expect(download.Action).toBe('s3:GetObject');
