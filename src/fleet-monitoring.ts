@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Metrics } from './contract/runtime-metrics';
 import { GroupMetric } from './contract/scaling-plan';
@@ -12,7 +13,20 @@ export interface FleetMonitoringProps {
   /** The scaling target, drawn on the backlog-per-instance graph. */
   readonly backlogPerInstanceTarget: number;
   readonly dashboardName?: string;
+  /** The workers' log group, queried for failures on the dashboard. */
+  readonly logGroup: logs.ILogGroup;
 }
+
+/**
+ * Logs Insights: the runtime's warnings and errors (failed records, dead-lettered messages, refused
+ * calls; fields from worker-runtime/src/core/worker-log.ts) and boot failures, newest first.
+ */
+export const FAILURES_QUERY_LINES = [
+  'fields @timestamp, @logStream, level, msg, kind, reason, key, step, error.message',
+  'filter level = "error" or level = "warn"',
+  'sort @timestamp desc',
+  'limit 200',
+];
 
 /** The fleet's dashboard and its three alarms (no actions: add yours with `addAlarmAction`). */
 export class FleetMonitoring extends Construct {
@@ -90,5 +104,13 @@ export class FleetMonitoring extends Construct {
         title: 'Instances marked unhealthy (worker could not work)', alarm: this.instancesMarkedUnhealthyAlarm, width: 8, height: 6,
       }),
     );
+    this.dashboard.addWidgets(new cloudwatch.LogQueryWidget({
+      title: 'Worker failures: errors and warnings, boot failures (newest first)',
+      logGroupNames: [props.logGroup.logGroupName],
+      queryLines: FAILURES_QUERY_LINES,
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 24,
+      height: 8,
+    }));
   }
 }

@@ -1,5 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -349,6 +351,24 @@ export interface QueueDrivenSpotWorkerFleetProps {
    * @default - no notifications
    */
   readonly scalingNotificationsTopic?: sns.ITopic;
+
+  /**
+   * How long the workers' CloudWatch Logs group keeps their log lines (the runtime's JSON logs, one
+   * stream per instance, and boot failures). The group itself is kept when the stack is deleted,
+   * so the lines expire by this retention.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * KMS key that encrypts the workers' log group. A key defined in your app gets the key-policy
+   * statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for this account's log groups);
+   * an imported key's policy must already allow it, or the log group cannot be created.
+   *
+   * @default - encrypted by CloudWatch Logs with its own key
+   */
+  readonly logEncryptionKey?: kms.IKey;
 
   /**
    * Name of the CloudWatch dashboard.

@@ -26,6 +26,7 @@ import { assertRuntimeAccepts, HANDLER_ENV, OWNED_ENV } from './runtime-env-chec
 import { verifiedFolderAsset } from './verified-asset';
 import { FleetWake, WAKE_QUIET_INTERVAL } from './wake/fleet-wake';
 import { WorkerHandler } from './worker-handler';
+import { WorkerLogs } from './worker-logs';
 import { WorkerPermissions } from './worker-permissions';
 import { BootDownload, renderWorkerBootScript } from './worker-user-data';
 
@@ -61,6 +62,8 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
   public readonly vpc: ec2.IVpc;
   /** The workers' security group (no inbound rule; outbound HTTPS only). */
   public readonly securityGroup: ec2.ISecurityGroup;
+  /** The workers' CloudWatch Logs group: the runtime's JSON log lines (one stream per instance) and boot failures. */
+  public readonly logGroup: logs.ILogGroup;
   /** The workers' instance role. */
   public readonly role: iam.IRole;
   /** The fleet's CloudWatch dashboard. */
@@ -145,6 +148,10 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       description: 'Spot worker fleet instances: read inputs, write outputs, consume the queue, publish metrics',
     });
     this.role = role;
+    this.logGroup = new WorkerLogs(this, 'WorkerLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.logEncryptionKey,
+    }).logGroup;
 
     const runtimeBundle = verifiedFolderAsset(this, 'RuntimeBundle', bundleDir);
     const handler = (props.handler ?? WorkerHandler.imageToPdf()).bind(this);
@@ -176,6 +183,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       // Whole seconds, rounded up: the runtime derives its default job timeout from it.
       SPOT_WORKER_EXPECTED_PROCESSING_SECONDS: String(Math.max(1, Math.ceil(cfg.expectedProcessingTime.toMilliseconds() / 1000))),
       SPOT_WORKER_LAUNCH_HOOK_NAME: LAUNCH_LIFECYCLE_HOOK_NAME,
+      SPOT_WORKER_LOG_GROUP: this.logGroup.logGroupName,
     };
     if (props.concurrency !== undefined) environment.SPOT_WORKER_CONCURRENCY = String(props.concurrency);
     const stopTimeoutSeconds = Math.max(cfg.drainTimeout.toSeconds(), runtimeDrainSeconds(runtimeEnvironment)) + 30;
@@ -193,6 +201,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       environment,
       lifecycleHookName: DRAIN_LIFECYCLE_HOOK_NAME,
       launchHookName: LAUNCH_LIFECYCLE_HOOK_NAME,
+      logGroupName: this.logGroup.logGroupName,
       failureMetric: {
         namespace: cfg.metricsNamespace,
         metricName: Metrics.INSTANCES_MARKED_UNHEALTHY,
@@ -268,6 +277,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       autoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
       metricsNamespace: cfg.metricsNamespace,
       assets: handler.asset ? [runtimeBundle.asset, handler.asset] : [runtimeBundle.asset],
+      logGroupArn: this.logGroup.logGroupArn,
     });
     acknowledgeWorkerPolicyWildcards(permissions.policy, permissions.wildcards);
 
@@ -302,6 +312,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       acceptableLatency: cfg.acceptableLatency,
       backlogPerInstanceTarget: cfg.backlogPerInstanceTarget,
       dashboardName: props.dashboardName,
+      logGroup: this.logGroup,
     });
     this.dashboard = monitoring.dashboard;
     this.deadLetterQueueAlarm = monitoring.deadLetterQueueAlarm;

@@ -15,6 +15,8 @@ export interface WorkerPermissionsProps {
   readonly autoScalingGroupName: string;
   readonly metricsNamespace: string;
   readonly assets: s3_assets.Asset[];
+  /** The workers' log group (`arn:…:log-group:<name>:*`, its streams). */
+  readonly logGroupArn: string;
 }
 
 /**
@@ -70,6 +72,12 @@ export class WorkerPermissions extends Construct {
           'autoscaling:SetInstanceHealth', 'autoscaling:TerminateInstanceInAutoScalingGroup',
         ],
         resources: [this.wildcards.autoScalingGroupArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ShipWorkerLogs',
+        // Streams of the fleet's log group only; PutLogEvents needs no sequence token, so no Describe*.
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [props.logGroupArn],
       }),
       new iam.PolicyStatement({
         sid: 'PublishFleetMetrics',

@@ -33,6 +33,8 @@ export interface WorkerBootScriptOptions {
   readonly lifecycleHookName: string;
   /** Name of the launching lifecycle hook: the boot script abandons it when a step fails. */
   readonly launchHookName: string;
+  /** The workers' log group: a failed boot writes its failure to the stream `<instance id>/boot`. */
+  readonly logGroupName?: string;
   /** Published (value 1) when a boot step fails. */
   readonly failureMetric: BootFailureMetric;
   /** systemd's stop timeout: long enough for the runtime to drain. */
@@ -115,6 +117,7 @@ export function renderWorkerBootScript(o: WorkerBootScriptOptions): string {
     `REGION=${shellQuote(o.region)}`,
     `ASSET_BUCKET_OWNER=${shellQuote(o.assetBucketOwner)}`,
     `LAUNCH_HOOK_NAME=${shellQuote(o.launchHookName)}`,
+    `LOG_GROUP=${shellQuote(o.logGroupName ?? '')}`,
     `FAILURE_NAMESPACE=${shellQuote(o.failureMetric.namespace)}`,
     `FAILURE_METRIC=${shellQuote(failureMetric)}`,
     'BOOT_STEP=start',
@@ -132,6 +135,13 @@ export function renderWorkerBootScript(o: WorkerBootScriptOptions): string {
     '  logger -t spot-worker-boot -p user.err "FAILED step=$BOOT_STEP line=$line exit=$status" 2>/dev/null',
     '  if [ -n "$INSTANCE_ID" ]; then',
     '    aws cloudwatch put-metric-data --region "$REGION" --namespace "$FAILURE_NAMESPACE" --metric-data "$FAILURE_METRIC"',
+    // The same failure as a JSON log line (as the runtime writes them) in the log group: it outlives the instance.
+    '    if [ -n "$LOG_GROUP" ]; then',
+    '      events="$(mktemp)"',
+    String.raw`      printf '[{"timestamp":%s,"message":"{\\"level\\":\\"error\\",\\"msg\\":\\"boot failed\\",\\"step\\":\\"%s\\",\\"line\\":%s,\\"exitCode\\":%s}"}]' "$(date +%s%3N)" "$BOOT_STEP" "$line" "$status" > "$events"`,
+    '      aws logs create-log-stream --region "$REGION" --log-group-name "$LOG_GROUP" --log-stream-name "$INSTANCE_ID/boot"',
+    '      aws logs put-log-events --region "$REGION" --log-group-name "$LOG_GROUP" --log-stream-name "$INSTANCE_ID/boot" --log-events "file://$events"',
+    '    fi',
     '    if [ -z "$ASG_NAME" ] || ! aws autoscaling complete-lifecycle-action --region "$REGION" --auto-scaling-group-name "$ASG_NAME" \\',
     '        --lifecycle-hook-name "$LAUNCH_HOOK_NAME" --instance-id "$INSTANCE_ID" --lifecycle-action-result ABANDON; then',
     '      aws autoscaling set-instance-health --region "$REGION" --instance-id "$INSTANCE_ID" --health-status Unhealthy --no-should-respect-grace-period',

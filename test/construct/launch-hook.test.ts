@@ -85,6 +85,7 @@ describe('a failed boot step is loud and hands the instance back at once', () =>
     environment: {},
     lifecycleHookName: 'spot-worker-drain',
     launchHookName: 'spot-worker-launch',
+    logGroupName: 'fleet-logs',
     failureMetric: { namespace: 'Photos', metricName: Metrics.INSTANCES_MARKED_UNHEALTHY, dimensions: { Fleet: "o'brien,prod" } },
     stopTimeoutSeconds: 330,
   };
@@ -99,6 +100,8 @@ describe('a failed boot step is loud and hands the instance back at once', () =>
         '#!/bin/bash',
         'printf "%s\\n" "$*" >> "$AWS_CALLS"',
         `if [ "$2" = complete-lifecycle-action ]; then exit ${completeExit}; fi`,
+        // The events file the script passes (file://...), to check what reaches the log group.
+        'if [ "$2" = put-log-events ]; then f="${@: -1}"; printf "events: %s\\n" "$(cat "${f#file://}")" >> "$AWS_CALLS"; fi',
       ].join('\n'), { mode: 0o755 });
       const run = spawnSync('bash', ['-c', `${prologue}\n${body}\necho reached-the-end`], {
         env: { PATH: `${dir}:${process.env.PATH}`, AWS_CALLS: calls }, encoding: 'utf8', timeout: 30_000,
@@ -114,19 +117,26 @@ describe('a failed boot step is loud and hands the instance back at once', () =>
     const r = runBoot('INSTANCE_ID=i-0abc\nASG_NAME=my-group\nboot_step runtime\n(exit 7)');
     expect(r.status).toBe(7);
     expect(r.stderr).toMatch(/spot-worker-boot: FAILED step=runtime line=\d+ exit=7/);
-    expect(r.calls).toHaveLength(2);
+    expect(r.calls).toHaveLength(5);
     expect(r.calls[0]).toMatch(/^cloudwatch put-metric-data --region eu-west-1 --namespace Photos --metric-data /);
     expect(JSON.parse(r.calls[0].replace(/^.*--metric-data /, ''))).toEqual([
       { MetricName: 'InstancesMarkedUnhealthy', Dimensions: [{ Name: 'Fleet', Value: "o'brien,prod" }], Value: 1, Unit: 'Count' },
     ]);
-    expect(r.calls[1]).toBe('autoscaling complete-lifecycle-action --region eu-west-1 --auto-scaling-group-name my-group ' +
+    // The failure as the runtime's JSON log line, in the stream <instance id>/boot of the log group.
+    expect(r.calls[1]).toBe('logs create-log-stream --region eu-west-1 --log-group-name fleet-logs --log-stream-name i-0abc/boot');
+    expect(r.calls[2]).toMatch(/^logs put-log-events --region eu-west-1 --log-group-name fleet-logs --log-stream-name i-0abc\/boot --log-events file:\/\//);
+    const events = JSON.parse(r.calls[3].replace(/^events: /, ''));
+    expect(events).toEqual([{ timestamp: expect.any(Number), message: expect.any(String) }]);
+    expect(Math.abs(events[0].timestamp - Date.now())).toBeLessThan(3_600_000);
+    expect(JSON.parse(events[0].message)).toEqual({ level: 'error', msg: 'boot failed', step: 'runtime', line: expect.any(Number), exitCode: 7 });
+    expect(r.calls[4]).toBe('autoscaling complete-lifecycle-action --region eu-west-1 --auto-scaling-group-name my-group ' +
       '--lifecycle-hook-name spot-worker-launch --instance-id i-0abc --lifecycle-action-result ABANDON');
   });
 
   test('when the hook cannot be abandoned (no hook, already completed), marks the instance unhealthy instead', () => {
     const r = runBoot('INSTANCE_ID=i-0abc\nASG_NAME=my-group\nboot_step packages\nfalse', 254);
     expect(r.status).toBe(1);
-    expect(r.calls[2]).toBe('autoscaling set-instance-health --region eu-west-1 --instance-id i-0abc --health-status Unhealthy --no-should-respect-grace-period');
+    expect(r.calls[r.calls.length - 1]).toBe('autoscaling set-instance-health --region eu-west-1 --instance-id i-0abc --health-status Unhealthy --no-should-respect-grace-period');
   });
 
   test('a failure inside $(...) is reported once', () => {
