@@ -269,8 +269,8 @@ export const RUNTIME_ENV = {
   SPOT_WORKER_STATE_DIRECTORY: {
     type: 'string',
     setBy: 'user',
-    default: '/var/lib/spot-worker',
-    meaning: "where the runtime keeps what must outlive a restart (the start ledger); systemd's `StateDirectory=spot-worker`",
+    defaultText: "systemd's `$STATE_DIRECTORY` (the unit's `StateDirectory=spot-worker`: `/var/lib/spot-worker`); neither: starts are not counted",
+    meaning: 'where the runtime keeps what must outlive a restart (the start ledger)',
   },
   SPOT_WORKER_LOG_GROUP: {
     type: 'string',

@@ -34,6 +34,15 @@ export interface RunConfig {
   readonly idleGraceSeconds: number;
   readonly autoScalingGroupName?: string;
   readonly lifecycleHookName?: string;
+  /** The launching hook completed with CONTINUE once the worker is ready (core/instance-health.ts). */
+  readonly launchHookName?: string;
+  /** Starts within `startWindowSeconds` after which the worker marks its instance unhealthy. */
+  readonly startLimit: number;
+  readonly startWindowSeconds: number;
+  /** Where the start ledger lives (core/start-ledger.ts); undefined: systemd's, or none. */
+  readonly stateDirectory?: string;
+  /** CloudWatch Logs group the log lines are shipped to; undefined: stdout (the journal) only. */
+  readonly logGroup?: string;
   /** Overrides the instance id from the metadata service (tests, non-EC2 hosts). */
   readonly instanceId?: string;
   readonly metrics: MetricsMode;
@@ -47,6 +56,8 @@ export interface RunConfig {
   readonly logLevel: LogLevel;
   /** Lifecycle heartbeat interval while draining: a third of the hook's heartbeat timeout, 1..30 s. */
   readonly lifecycleHeartbeatIntervalSeconds: number;
+  /** The termination hook's heartbeat timeout: bounds the wait for it after leaving the group. */
+  readonly lifecycleHeartbeatTimeoutSeconds: number;
   /** How long a SIGTERM / rebalance drain may take before remaining jobs are released. */
   readonly drainTimeoutSeconds: number;
   readonly retryBaseSeconds: number;
@@ -88,6 +99,11 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     idleGraceSeconds: v.SPOT_WORKER_IDLE_GRACE_SECONDS,
     autoScalingGroupName: v.SPOT_WORKER_ASG_NAME,
     lifecycleHookName: v.SPOT_WORKER_LIFECYCLE_HOOK_NAME,
+    launchHookName: v.SPOT_WORKER_LAUNCH_HOOK_NAME,
+    startLimit: v.SPOT_WORKER_START_LIMIT,
+    startWindowSeconds: v.SPOT_WORKER_START_WINDOW_SECONDS,
+    stateDirectory: v.SPOT_WORKER_STATE_DIRECTORY,
+    logGroup: v.SPOT_WORKER_LOG_GROUP,
     instanceId: v.SPOT_WORKER_INSTANCE_ID,
     metrics: v.SPOT_WORKER_METRICS,
     metricsNamespace: v.SPOT_WORKER_METRICS_NAMESPACE,
@@ -98,6 +114,7 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     imdsPollSeconds: v.SPOT_WORKER_IMDS_POLL_SECONDS,
     logLevel: v.SPOT_WORKER_LOG_LEVEL,
     lifecycleHeartbeatIntervalSeconds: Math.min(30, Math.max(1, Math.floor(v.SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS / 3))),
+    lifecycleHeartbeatTimeoutSeconds: v.SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS,
     drainTimeoutSeconds: v.SPOT_WORKER_DRAIN_TIMEOUT_SECONDS,
     retryBaseSeconds: v.SPOT_WORKER_RETRY_BASE_SECONDS,
     retryMaxSeconds: v.SPOT_WORKER_RETRY_MAX_SECONDS,
