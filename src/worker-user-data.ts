@@ -44,7 +44,7 @@ export interface WorkerBootScriptOptions {
 export const RUNTIME_INSTALL_DIR = '/opt/spot-worker';
 export const ENV_FILE = '/etc/spot-worker/env';
 export const SERVICE_NAME = 'spot-worker';
-/** systemd's `StateDirectory=`: /var/lib/spot-worker, the runtime's `SPOT_WORKER_STATE_DIRECTORY` default. */
+/** systemd's `StateDirectory=`: /var/lib/spot-worker, which the runtime finds as systemd's `$STATE_DIRECTORY` (the start ledger). */
 export const STATE_DIRECTORY_NAME = 'spot-worker';
 
 /**
@@ -194,7 +194,7 @@ export function renderWorkerBootScript(o: WorkerBootScriptOptions): string {
     'Type=simple',
     'User=spot-worker',
     `EnvironmentFile=${ENV_FILE}`,
-    // /var/lib/spot-worker, owned by the service user, kept across restarts (SPOT_WORKER_STATE_DIRECTORY's default).
+    // /var/lib/spot-worker, owned by the service user, kept across restarts (systemd exports it as $STATE_DIRECTORY, where the runtime keeps its start ledger).
     `StateDirectory=${STATE_DIRECTORY_NAME}`,
     // Source maps turn bundle stack traces in the journal back into TypeScript positions.
     `ExecStart=$NODE_BIN --enable-source-maps ${RUNTIME_INSTALL_DIR}/spot-worker.js run`,
