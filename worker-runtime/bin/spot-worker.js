@@ -14,7 +14,9 @@ try {
   }
   throw err;
 }
+// Once a command has returned it is done: a call it gave up on (a drain's cleanup budget) may not
+// hold the process beyond 2 s (an unref'd timer: a process with nothing pending exits at once).
 cli.main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => { process.exitCode = code; setTimeout(() => process.exit(code), 2000).unref(); },
   (err) => { process.stderr.write(`spot-worker: ${err && err.stack ? err.stack : err}\n`); process.exitCode = 1; },
 );

@@ -180,11 +180,15 @@ function commandModules(missing) {
   };
 }
 
-/** The bundle's entry: runs the CLI with the process arguments and sets the exit code. */
+/**
+ * The bundle's entry: runs the CLI with the process arguments and sets the exit code. Once a
+ * command has returned it is done: a call it gave up on (a drain's cleanup budget) may not hold
+ * the process beyond 2 s (an unref'd timer, so a process with nothing pending exits at once).
+ */
 const ENTRY = `
 const { main } = require('./cli/main');
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => { process.exitCode = code; setTimeout(() => process.exit(code), 2000).unref(); },
   (err) => { process.stderr.write('spot-worker: ' + (err && err.stack ? err.stack : err) + '\\n'); process.exitCode = 1; },
 );
 `;

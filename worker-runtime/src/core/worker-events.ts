@@ -68,6 +68,8 @@ export interface WorkerEvents {
   prefetch_released: [{ count: number }];
   /** Jobs still running at the drain deadline, aborted and released. */
   drain_deadline: [{ count: number }];
+  /** The drain's own calls that had not answered when its cleanup budget ran out (left pending). */
+  drain_cut_short: [{ steps: string[]; budgetSeconds: number }];
   /** A lifecycle heartbeat was recorded while draining (or the attempt failed: `ok` false). */
   lifecycle_heartbeat: [{ ok: boolean; inFlight: number; error?: string }];
   /** The lifecycle action was completed with CONTINUE (or the attempt failed: `ok` false). */

@@ -40,6 +40,7 @@ export function logWorkerEvents(events: WorkerEmitter, logger: Logger): void {
   });
   events.on('prefetch_released', (e) => logger.info('releasing prefetched messages', e));
   events.on('drain_deadline', (e) => logger.warn('drain deadline reached; releasing unfinished jobs', e));
+  events.on('drain_cut_short', (e) => logger.warn('drain ended with calls still unanswered', e));
   events.on('lifecycle_heartbeat', (e) => {
     if (e.ok) logger.info('lifecycle heartbeat recorded', { inFlight: e.inFlight });
     else logger.warn('lifecycle heartbeat failed', { error: e.error });

@@ -84,6 +84,12 @@ export interface WorkerOptions {
   /** Jobs still running this long before the deadline are aborted and released. @default 5 */
   readonly drainMarginSeconds?: number;
   /**
+   * Once the jobs are done or released, the drain's own calls (releases, deletes, protection,
+   * metrics, lifecycle) get this long in all; whatever has not answered is left, so a drain ends
+   * by its deadline + this even against endpoints that never answer. @default 20
+   */
+  readonly drainCleanupSeconds?: number;
+  /**
    * Longest run of one job (download, handler, upload). Past it the job's signal is aborted, its
    * slot freed at once (even if the handler ignores the signal), and the message retried with
    * backoff, or dead-lettered as `timed-out` on the queue's last receive (core/job-timeout.ts).
@@ -106,6 +112,11 @@ export const DEFAULT_PREFETCH = 10;
 export const DEFAULT_DELETE_LINGER_MS = 1000;
 /** Jobs still running this long before a drain deadline are aborted and released. */
 export const DEFAULT_DRAIN_MARGIN_SECONDS = 5;
+/**
+ * The drain's own calls get this long after the jobs: within the 30 s the construct's unit adds
+ * to the drain timeout before systemd kills the process (TimeoutStopSec).
+ */
+export const DEFAULT_DRAIN_CLEANUP_SECONDS = 20;
 /** Buffered metrics are flushed once per CloudWatch minute. */
 export const DEFAULT_METRICS_FLUSH_SECONDS = 60;
 /** The visibility timeout assumed when the queue's cannot be read. */
@@ -193,13 +204,17 @@ export class Worker extends WorkerEmitter {
   async start(): Promise<void> {
     if (this.started) throw new Error('Worker.start() called twice');
     this.started = true;
-    await this.protection.clearStale();
-    try {
-      this.visibilityTimeout = await this.queue.visibilityTimeoutSeconds();
-      this.maxReceiveCount = await this.queue.maxReceiveCount?.();
-    } catch (err) {
-      this.emit('queue_settings_unknown', { error: errorText(err), assumedSeconds: ASSUMED_VISIBILITY_SECONDS });
-    }
+    // Both at once, each bounded by its client's timeouts; a drain meanwhile (SIGTERM while
+    // starting) ends start() with it, even if a call is still unanswered.
+    const settings = (async () => {
+      try {
+        this.visibilityTimeout = await this.queue.visibilityTimeoutSeconds();
+        this.maxReceiveCount = await this.queue.maxReceiveCount?.();
+      } catch (err) {
+        this.emit('queue_settings_unknown', { error: errorText(err), assumedSeconds: ASSUMED_VISIBILITY_SECONDS });
+      }
+    })();
+    await Promise.race([Promise.all([this.protection.clearStale(), settings]), this.stopped]);
     if (this.draining) return; // drained (SIGTERM) while starting: nothing to run
     this.options.interruptions?.start((notice) => { void this.drain(notice); });
     this.limit.start();
@@ -246,6 +261,7 @@ export class Worker extends WorkerEmitter {
       inFlight: this.inFlight,
       deadline: () => this.deadline,
       marginMs: this.marginMs(),
+      cleanupMs: (this.options.drainCleanupSeconds ?? DEFAULT_DRAIN_CLEANUP_SECONDS) * 1000,
       loop: this.loop,
       loopDone: this.loopDone,
       releasingWaiting: this.releasingWaiting,
