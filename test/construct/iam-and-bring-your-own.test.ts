@@ -22,7 +22,8 @@ describe('worker IAM: least privilege', () => {
 
   test('exactly these statements', () => {
     expect(statements.map((s) => s.Sid)).toEqual([
-      'ReadInputs', 'WriteOutputs', 'ConsumeWorkQueue', 'DeadLetterPermanentFailures', 'ProtectAndDrainOwnGroup', 'PublishFleetMetrics', 'DownloadRuntimeAndHandler',
+      'ReadInputs', 'WriteOutputs', 'ConsumeWorkQueue', 'DeadLetterPermanentFailures', 'ProtectAndDrainOwnGroup', 'ShipWorkerLogs', 'PublishFleetMetrics',
+      'DownloadRuntimeAndHandler',
     ]);
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
   });
