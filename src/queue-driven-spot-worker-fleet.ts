@@ -238,6 +238,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       notifications: props.scalingNotificationsTopic ? [{ topic: props.scalingNotificationsTopic }] : undefined,
       groupMetrics: [autoscaling.GroupMetrics.all()],
       defaultInstanceWarmup: cfg.instanceWarmup,
+      updatePolicy: rollingReplacement(cfg),
       mixedInstancesPolicy: {
         launchTemplate: this.launchTemplate,
         instancesDistribution: {
@@ -455,6 +456,31 @@ function instanceRequirements(
     allowedInstanceTypes: props.allowedInstanceTypes,
     excludedInstanceTypes: props.excludedInstanceTypes,
   };
+}
+
+/**
+ * A new launch template (runtime, handler, AMI, configuration) replaces the running instances in
+ * batches of a quarter of `maxCapacity`. CloudFormation terminates an old batch through the group,
+ * so each old worker drains through the termination hook; the pause between batches is the launch
+ * timeout, the time a new instance has to complete its launching hook. With no instances there is
+ * nothing to replace and the update does nothing. In service during the update: at least the
+ * group's `minCapacity` (capped below `maxCapacity`, as CloudFormation requires), otherwise the
+ * running instances minus one batch. See docs/construct.md.
+ */
+function rollingReplacement(cfg: ResolvedFleetProps): autoscaling.UpdatePolicy {
+  return autoscaling.UpdatePolicy.rollingUpdate({
+    maxBatchSize: rollingBatchSize(cfg.maxCapacity),
+    minInstancesInService: Math.min(cfg.minCapacity, cfg.maxCapacity - 1),
+    pauseTime: Duration.seconds(Math.min(cfg.launchTimeout.toSeconds(), MAX_ROLLING_PAUSE_SECONDS)),
+    waitOnResourceSignals: false,
+  });
+}
+
+/** CloudFormation's PauseTime is at most one hour. */
+const MAX_ROLLING_PAUSE_SECONDS = 3600;
+
+function rollingBatchSize(maxCapacity: number): number {
+  return Math.max(1, Math.ceil(maxCapacity / 4));
 }
 
 function runtimeDrainSeconds(env: { [name: string]: string }): number {
