@@ -315,6 +315,19 @@ export interface QueueDrivenSpotWorkerFleetProps {
   readonly idleGracePeriod?: Duration;
 
   /**
+   * How long an idle worker waits, with the queue empty (no message visible or in flight), before it
+   * ends its own instance (TerminateInstanceInAutoScalingGroup, decrementing the desired capacity,
+   * never below `minCapacity`). The default is about one modelled boot (EC2 launch to the worker
+   * polling): keeping an instance idle longer than a relaunch costs more than the relaunch (a
+   * ski-rental rule, at most twice the least instance time; docs/benchmarks.md). Raise it when your
+   * latency goal cannot absorb a boot after each gap longer than this; `Duration.seconds(0)`
+   * disables the self-release (the scale-to-zero alarm still applies). Whole seconds, at most 1 day.
+   *
+   * @default Duration.seconds(90)
+   */
+  readonly idleReleaseAfter?: Duration;
+
+  /**
    * Extra `SPOT_WORKER_*` environment variables for the runtime (e.g. `SPOT_WORKER_MAX_IMAGE_BYTES`).
    * Variables the construct sets itself cannot be overridden here.
    *
@@ -405,6 +418,7 @@ export interface ResolvedFleetProps {
   readonly allowBurstableInstances: boolean;
   readonly rootVolumeSizeGiB: number;
   readonly idleGracePeriod: Duration;
+  readonly idleReleaseAfter: Duration;
   readonly metricsNamespace: string;
 }
 
@@ -436,7 +450,7 @@ const NUMBER_PROPS = [
 ] as const;
 const DURATION_PROPS = [
   'queueRetentionPeriod', 'visibilityTimeout', 'expectedProcessingTime', 'acceptableLatency', 'instanceWarmup',
-  'scaleToZeroAfter', 'drainTimeout', 'idleGracePeriod', 'launchTimeout',
+  'scaleToZeroAfter', 'drainTimeout', 'idleGracePeriod', 'launchTimeout', 'idleReleaseAfter',
 ] as const;
 
 /**
@@ -619,6 +633,7 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     );
   }
   const idleGracePeriod = props.idleGracePeriod ?? Duration.seconds(60);
+  const idleReleaseAfter = props.idleReleaseAfter ?? Duration.seconds(RUNTIME_ENV.SPOT_WORKER_IDLE_RELEASE_SECONDS.default);
 
   const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
   if (metricsNamespace === '' || metricsNamespace.startsWith('AWS/')) {
@@ -655,6 +670,7 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     allowBurstableInstances: props.allowBurstableInstances ?? false,
     rootVolumeSizeGiB,
     idleGracePeriod,
+    idleReleaseAfter,
     metricsNamespace,
   };
 }

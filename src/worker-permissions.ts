@@ -68,7 +68,7 @@ export class WorkerPermissions extends Construct {
         sid: 'ProtectAndDrainOwnGroup',
         actions: [
           'autoscaling:SetInstanceProtection', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat',
-          // A worker that cannot work hands its instance back (unhealthy); one that drained after a rebalance leaves the group.
+          // A worker that cannot work hands its instance back (unhealthy); one that drained after a rebalance, or sat idle for idleReleaseAfter, leaves the group.
           'autoscaling:SetInstanceHealth', 'autoscaling:TerminateInstanceInAutoScalingGroup',
         ],
         resources: [this.wildcards.autoScalingGroupArn],

@@ -355,7 +355,14 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
         // The worker releases its instance: idle since then, nothing received meanwhile, and above the minimum.
         const inst = ev.instance;
         if (inst.state !== 'inService' || inst.draining || inst.idleSince !== ev.idleSince || inst.jobs.size > 0) break;
-        if (desired <= fleet.minCapacity) break;
+        // As core/idle-release.ts: it reads the queue's depth first (one GetQueueAttributes); a message visible or in
+        // flight anywhere, or a group at its minimum (the call is refused), keeps it for another idle period.
+        sqsRequests++;
+        if (visibleCount() > 0 || messages.some((m) => m.state === 'inflight') || desired <= fleet.minCapacity) {
+          if (desired <= fleet.minCapacity) autoscalingCalls++;
+          events.push(now + w.releaseIdleAfterSeconds!, { kind: 'release-check', instance: inst, idleSince: ev.idleSince });
+          break;
+        }
         autoscalingCalls += 2; // TerminateInstanceInAutoScalingGroup (decrement) + CompleteLifecycleAction
         desired--;
         terminate(inst);

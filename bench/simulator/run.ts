@@ -66,8 +66,9 @@ function serviceTimes(): { times: ServiceTimes; origin: string } {
 
 /** The runtime's idle self-release as the synthesized user data configures it, if at all. */
 function releaseIdleAfter(template: CfnTemplate): number | undefined {
-  const m = /SPOT_WORKER_RELEASE_IDLE_SECONDS='?(\d+)/.exec(JSON.stringify(template));
-  return m ? Number(m[1]) : undefined;
+  // The env file inside the user data, as JSON text: SPOT_WORKER_IDLE_RELEASE_SECONDS=\"90\" (0: never).
+  const m = /SPOT_WORKER_IDLE_RELEASE_SECONDS=(?:\\"|')?(\d+)/.exec(JSON.stringify(template));
+  return m && Number(m[1]) > 0 ? Number(m[1]) : undefined;
 }
 
 function fmt(n: number | undefined, digits = 1): string {

@@ -225,6 +225,16 @@ export const RUNTIME_ENV = {
     default: 60,
     meaning: 'scale-in protection is cleared after this long idle',
   },
+  SPOT_WORKER_IDLE_RELEASE_SECONDS: {
+    type: 'int',
+    setBy: 'construct',
+    prop: { name: 'idleReleaseAfter', type: 'Duration' },
+    unit: 'seconds',
+    min: 0,
+    max: 86_400,
+    default: 90,
+    meaning: 'an idle worker ends its own instance (TerminateInstanceInAutoScalingGroup, decrementing the desired capacity) after this long idle with the queue empty (visible and in flight); 0 never',
+  },
   SPOT_WORKER_ASG_NAME: {
     type: 'string', setBy: 'boot', meaning: 'the Auto Scaling group (enables protection and lifecycle handling)', defaultText: 'unset: none',
   },

@@ -6,6 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { DEFAULT_SIM_CONFIG, SimConfig, simulate } from '../../bench/simulator/fleet-sim';
+import { lowerBound } from '../../bench/simulator/lower-bound';
 import { ecsPatternsPolicy, ourWorker, samplePolicy } from '../../bench/simulator/policies';
 import { AlarmSpec, FleetPolicy, MetricQuery, TargetTrackingSpec } from '../../bench/simulator/policy';
 import { CfnTemplate, fleetPolicyFromTemplate } from '../../bench/simulator/template-policy';
@@ -215,6 +216,20 @@ describe('fleet dynamics', () => {
   test('target tracking scales out by capacity × metric ÷ target, bounded by max', () => {
     const r = simulate(samplePolicy(SERVICE, 6), burstTrace(1, 500), CALM);
     expect(r.maxInService).toBe(6);
+  });
+
+  test('idle self-release after one boot time: spends less than keeping the instance, within twice the trace\'s lower bound, and ends at zero', () => {
+    const boot = CALM.bootSeconds;
+    const releasing = fleetPolicyFromTemplate(zeroToOneTemplate(), 'zero', 'test', ourWorker(SERVICE, 2, boot));
+    const keeping = zeroFleet();
+    for (const trace of [trickleTrace(7), singleTrace()]) {
+      const r = simulate(releasing, trace, CALM);
+      const lb = lowerBound({ arrivals: trace.arrivals, jobSeconds: SERVICE.oursSeconds, slots: 2, bootSeconds: boot, latencyGoalSeconds: 300 });
+      expect(r.completed).toBe(trace.arrivals.length);
+      expect(r.instanceHours).toBeLessThanOrEqual(2 * lb.instanceHours * 1.02);
+      expect(r.instanceHours).toBeLessThan(simulate(keeping, trace, CALM).instanceHours);
+      expect(r.endsAtZero).toBe(true);
+    }
   });
 
   test('same seed, same result', () => {

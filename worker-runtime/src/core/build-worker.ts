@@ -9,6 +9,7 @@
  */
 import type { RunConfig } from './config';
 import type { Handler } from './handler';
+import { IdleRelease } from './idle-release';
 import type { Logger } from './logger';
 import type {
   InstanceControl, InterruptionSource, LifecycleAction, MetricsSink, ObjectStore, WorkQueue,
@@ -17,7 +18,7 @@ import { DEFAULT_DRAIN_MARGIN_SECONDS, DEFAULT_METRICS_FLUSH_SECONDS, Worker, Wo
 
 /** The settings of RunConfig the Worker reads (the rest picks adapters and the handler). */
 export type WorkerConfig = Pick<RunConfig,
-'inputPrefix' | 'outputPrefix' | 'outputBucket' | 'concurrency' | 'maxConcurrency' | 'prefetch' | 'receiveWaitSeconds' | 'idleGraceSeconds'
+'inputPrefix' | 'outputPrefix' | 'outputBucket' | 'concurrency' | 'maxConcurrency' | 'prefetch' | 'receiveWaitSeconds' | 'idleGraceSeconds' | 'idleReleaseSeconds'
 | 'lifecycleHeartbeatIntervalSeconds' | 'drainTimeoutSeconds' | 'retryBaseSeconds' | 'retryMaxSeconds' | 'maxImageBytes' | 'jobTimeoutSeconds'>;
 
 /** What a deployment plugs in: the ports, the handler and the logger. */
@@ -58,5 +59,16 @@ export function workerOptions(config: WorkerConfig, parts: WorkerParts, timeScal
 }
 
 export function buildWorker(config: WorkerConfig, parts: WorkerParts, timeScale = 1): Worker {
-  return new Worker(workerOptions(config, parts, timeScale));
+  const worker = new Worker(workerOptions(config, parts, timeScale));
+  // Idle self-release (core/idle-release.ts) needs a group to leave: none outside an Auto Scaling group.
+  if (parts.instance && config.idleReleaseSeconds > 0) {
+    new IdleRelease({
+      idleSeconds: config.idleReleaseSeconds / timeScale,
+      instance: parts.instance,
+      queue: parts.queue,
+      isIdle: () => worker.stats.inFlight === 0 && !worker.isDraining,
+      logger: parts.logger,
+    }).attach(worker);
+  }
+  return worker;
 }

@@ -32,6 +32,8 @@ export interface RunConfig {
   /** Long-poll wait of each receive (20 in production; shorter only to speed up tests). */
   readonly receiveWaitSeconds: number;
   readonly idleGraceSeconds: number;
+  /** After this long idle with the queue empty the worker ends its own instance (core/idle-release.ts); 0 never. */
+  readonly idleReleaseSeconds: number;
   readonly autoScalingGroupName?: string;
   readonly lifecycleHookName?: string;
   /** The launching hook completed with CONTINUE once the worker is ready (core/instance-health.ts). */
@@ -97,6 +99,7 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     prefetch: v.SPOT_WORKER_PREFETCH,
     receiveWaitSeconds: v.SPOT_WORKER_RECEIVE_WAIT_SECONDS,
     idleGraceSeconds: v.SPOT_WORKER_IDLE_GRACE_SECONDS,
+    idleReleaseSeconds: v.SPOT_WORKER_IDLE_RELEASE_SECONDS,
     autoScalingGroupName: v.SPOT_WORKER_ASG_NAME,
     lifecycleHookName: v.SPOT_WORKER_LIFECYCLE_HOOK_NAME,
     launchHookName: v.SPOT_WORKER_LAUNCH_HOOK_NAME,

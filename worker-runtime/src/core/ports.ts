@@ -47,6 +47,12 @@ export interface DeadLetterReason {
   readonly key?: string;
 }
 
+/** The queue's approximate message counts (SQS: ApproximateNumberOfMessages and ...NotVisible). */
+export interface QueueDepth {
+  readonly visible: number;
+  readonly notVisible: number;
+}
+
 export interface WorkQueue {
   receive(options: ReceiveOptions): Promise<QueueMessage[]>;
   /** Batch delete (≤ 10 entries); per-entry failures are reported, not thrown. */
@@ -62,6 +68,11 @@ export interface WorkQueue {
    * without a redrive policy. Optional: without it a timed-out job is only ever retried.
    */
   maxReceiveCount?(): Promise<number | undefined>;
+  /**
+   * Messages visible and in flight now (approximate, as SQS reports them). Optional: a queue
+   * without it never lets an idle worker release its instance (core/idle-release.ts).
+   */
+  approximateDepth?(): Promise<QueueDepth>;
 }
 
 export interface StoredObject {

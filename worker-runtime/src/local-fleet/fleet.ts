@@ -12,7 +12,8 @@ import type { InterruptMessage, WorkerEvent } from '../adapters/local/ipc-messag
 import { sleep } from '../util/sleep';
 
 export type WorkerState = 'in-service' | 'terminating' | 'exited';
-export type TerminationCause = 'spot-interruption' | 'scale-in' | 'shutdown' | 'killed';
+/** `idle-release`: the worker left with a decrement (not replaced); `left-group`: it left without one (replaced). */
+export type TerminationCause = 'spot-interruption' | 'scale-in' | 'idle-release' | 'left-group' | 'shutdown' | 'killed';
 
 export interface FleetWorker {
   readonly id: number;
@@ -127,6 +128,15 @@ export class LocalFleet extends EventEmitter<FleetEvents> {
       this.notify(w, { type: 'interrupt', kind: 'lifecycle-terminating', deadline }, 'scale-in');
     }
     return candidates.length;
+  }
+
+  /**
+   * TerminateInstanceInAutoScalingGroup from the worker itself (IPC `leave`): the group terminates it
+   * as on scale-in (a lifecycle `Terminating` notice it drains on), protected or not. With a
+   * decrement the caller lowers the desired count, so the worker is not replaced.
+   */
+  leave(worker: FleetWorker, decrementDesiredCapacity: boolean, deadline: number): void {
+    this.notify(worker, { type: 'interrupt', kind: 'lifecycle-terminating', deadline }, decrementDesiredCapacity ? 'idle-release' : 'left-group');
   }
 
   /** SIGKILL, as a hardware failure or an abrupt termination would. */

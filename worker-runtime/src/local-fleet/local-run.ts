@@ -210,7 +210,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   });
   let busySeconds = 0;
   let released = 0;
-  fleet.on('event', (_w, e) => {
+  fleet.on('event', (w, e) => {
+    if (e.type === 'leave') leave(w, e.decrementDesiredCapacity);
     if (e.type === 'released') released++;
     if (e.type === 'requests') addRequests(e.counts);
     if (e.type === 'metrics') for (const d of e.data) if (d.name === Metrics.BUSY_TIME) busySeconds += d.value;
@@ -263,6 +264,18 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 
   let state = initialScalerState(policy);
   const scalingEvents: ScalingEvent[] = [];
+  // A worker's TerminateInstanceInAutoScalingGroup: with a decrement (idle self-release) the desired
+  // count goes down with it, never below the minimum (AWS refuses that call; here the worker stays).
+  function leave(w: FleetWorker, decrement: boolean): void {
+    if (w.state !== 'in-service') return;
+    if (decrement) {
+      if (state.desired <= policy.minCapacity) return;
+      scalingEvents.push({ t: elapsed(), from: state.desired, to: state.desired - 1, reason: 'idle-release' });
+      progress.note(`desired capacity ${state.desired} → ${state.desired - 1} (worker ${w.id} idle with the queue empty: it released itself)`);
+      state = { ...state, desired: state.desired - 1 };
+    }
+    fleet.leave(w, decrement, Date.now() + 5 * minuteMs);
+  }
   const samples: TimelineSample[] = [];
   const interruptionTimes: number[] = [];
   /** Notices sent while the queue was empty (nothing to drain): marked apart in the chart. */

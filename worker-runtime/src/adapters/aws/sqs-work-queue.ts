@@ -4,7 +4,9 @@ import {
   ReceiveMessageCommand, SendMessageCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
 import { AwsTimeouts, DEFAULT_AWS_TIMEOUTS, receiveRequestTimeoutMs } from './aws-clients';
-import type { DeadLetterReason, DeleteEntry, DeleteResult, QueueMessage, ReceiveOptions, WorkQueue } from '../../core/ports';
+import type {
+  DeadLetterReason, DeleteEntry, DeleteResult, QueueDepth, QueueMessage, ReceiveOptions, WorkQueue,
+} from '../../core/ports';
 
 /** Message attribute values are capped to keep the DLQ copy well under SQS's 256 KiB. */
 const MAX_ATTRIBUTE_CHARS = 1024;
@@ -126,5 +128,18 @@ export class SqsWorkQueue implements WorkQueue {
       this.cached = { visibility: Number.isFinite(v) && v > 0 ? v : 30, maxReceiveCount };
     }
     return this.cached;
+  }
+
+  async approximateDepth(): Promise<QueueDepth> {
+    const res = await this.client.send(new GetQueueAttributesCommand({
+      QueueUrl: this.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }));
+    const count = (name: string): number => {
+      const v = Number(res.Attributes?.[name as keyof typeof res.Attributes]);
+      // An attribute missing from the answer is not evidence of an empty queue.
+      if (!Number.isFinite(v)) throw new Error(`GetQueueAttributes returned no ${name}`);
+      return v;
+    };
+    return { visible: count('ApproximateNumberOfMessages'), notVisible: count('ApproximateNumberOfMessagesNotVisible') };
   }
 }

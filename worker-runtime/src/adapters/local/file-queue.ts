@@ -18,7 +18,9 @@
 import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import type { DeadLetterReason, DeleteEntry, DeleteResult, QueueMessage, ReceiveOptions, WorkQueue } from '../../core/ports';
+import type {
+  DeadLetterReason, DeleteEntry, DeleteResult, QueueDepth, QueueMessage, ReceiveOptions, WorkQueue,
+} from '../../core/ports';
 import { sleep } from '../../util/sleep';
 
 /** SQS's limits, enforced so local mode fails where SQS would. */
@@ -260,6 +262,12 @@ export class FileQueue implements WorkQueue {
       }
     }
     return { visible, inFlight };
+  }
+
+  /** The WorkQueue port's view of `stats()` (one GetQueueAttributes). */
+  async approximateDepth(): Promise<QueueDepth> {
+    const { visible, inFlight } = await this.stats();
+    return { visible, notVisible: inFlight };
   }
 
   /** Every message with its state, oldest first (no request counted: an inspection, not an API call). */
