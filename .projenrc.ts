@@ -254,6 +254,8 @@ const bench = project.addTask('bench', {
   description: 'Run the benchmarks and the scaling simulator (a few minutes on 2 cores) and rewrite the tables in docs/benchmarks.md',
 });
 bench.spawn(buildRuntime);
+// The simulator synthesizes the construct, which needs the arm64 bundle (absent in a fresh clone).
+bench.spawn(bundleRuntime);
 bench.exec('tsx bench/convert/run.ts --rounds 3');
 bench.exec('tsx bench/pipeline/run.ts --copies 20 --storage-latency 80ms');
 bench.exec('tsx bench/simulator/run.ts');

@@ -85,7 +85,7 @@ export interface SimulatorRun {
 
 export function main(): SimulatorRun {
   const { times, origin } = serviceTimes();
-  const boot = bootTime(OUT);
+  const boot = bootTime();
   const config: SimConfig = { ...DEFAULT_SIM_CONFIG, bootSeconds: boot.totalSeconds, inactiveQueue: INACTIVE_QUEUE };
   const template = synthesizeOurTemplate();
   const slots = adaptiveSlots(times);
