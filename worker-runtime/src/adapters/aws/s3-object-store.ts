@@ -1,6 +1,9 @@
 /** Objects on Amazon S3 (ObjectStore port). */
 import { Readable } from 'stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand, CompletedPart, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
+  PutObjectCommand, S3Client, UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { FailureKind } from '../../contract/failure-kinds';
 import { ObjectGoneError, OutputChangedError, PermanentError, TooLargeError } from '../../core/errors';
 import type { GetOptions, ObjectHead, ObjectStore, PutOptions, StoredObject } from '../../core/ports';
@@ -24,6 +27,38 @@ const PERMANENT_PUT_ERRORS: Record<string, string> = {
 
 function isParts(body: Uint8Array | readonly Uint8Array[]): body is readonly Uint8Array[] {
   return Array.isArray(body);
+}
+
+/**
+ * Outputs up to this size go in one PutObject (parts joined: a copy of at most this much); larger
+ * ones in a multipart upload of pieces this size (S3's minimum is 5 MiB, the last may be smaller).
+ */
+export const MULTIPART_PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The bytes of `parts` cut into pieces of `size` (the last shorter). A piece that lies within one
+ * part is a view of it, never a copy; only a piece spanning parts is joined, so at most one
+ * piece's worth is copied at a time and the output is never held twice.
+ */
+export function* pieces(parts: readonly Uint8Array[], size: number): Generator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const take = (): Uint8Array => {
+    const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    return piece;
+  };
+  for (const part of parts) {
+    for (let at = 0; at < part.length;) {
+      const n = Math.min(size - pendingBytes, part.length - at);
+      pending.push(part.subarray(at, at + n));
+      pendingBytes += n;
+      at += n;
+      if (pendingBytes === size) yield take();
+    }
+  }
+  if (pendingBytes > 0) yield take();
 }
 
 /**
@@ -89,13 +124,18 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async putObject(bucket: string, key: string, body: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<void> {
+    const parts = isParts(body) ? body : [body];
+    const size = parts.reduce((n, p) => n + p.length, 0);
     try {
+      if (size > MULTIPART_PART_BYTES) {
+        await this.putMultipart(bucket, key, parts, options);
+        return;
+      }
       await this.client.send(new PutObjectCommand({
         Bucket: bucket,
         Key: key,
-        // One join for parts: a single-request PUT with a known length is the simplest correct upload
-        // (a stream would need ContentLength and loses the SDK's retry of the body).
-        Body: isParts(body) ? (body.length === 1 ? body[0] : Buffer.concat(body)) : body,
+        // A small output: joining its parts costs at most MULTIPART_PART_BYTES.
+        Body: parts.length === 1 ? parts[0] : Buffer.concat(parts, size),
         ContentType: options.contentType,
         Metadata: options.metadata,
         IfMatch: options.ifMatch,
@@ -108,6 +148,42 @@ export class S3ObjectStore implements ObjectStore {
       if (e?.name === 'ConditionalRequestConflict') throw new OutputChangedError(bucket, key, { cause: err });
       const kind = e?.name ? PERMANENT_PUT_ERRORS[e.name] : undefined;
       if (kind) throw new PermanentError(kind, `S3 refused s3://${bucket}/${key}: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  /**
+   * A large output, piece by piece (each piece a view of the handler's parts where it can be, each
+   * retried by the SDK on its own), then completed under the write's condition: the object appears
+   * whole, or not at all. A failed upload is aborted so its pieces are not kept (and billed).
+   */
+  private async putMultipart(bucket: string, key: string, parts: readonly Uint8Array[], options: PutOptions): Promise<void> {
+    const signal = options.signal;
+    const created = await this.client.send(new CreateMultipartUploadCommand({
+      Bucket: bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata, ChecksumAlgorithm: 'CRC32',
+    }), { abortSignal: signal });
+    const uploadId = created.UploadId!;
+    try {
+      const done: CompletedPart[] = [];
+      let partNumber = 0;
+      for (const piece of pieces(parts, MULTIPART_PART_BYTES)) {
+        partNumber += 1;
+        const res = await this.client.send(new UploadPartCommand({
+          Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: piece, ChecksumAlgorithm: 'CRC32',
+        }), { abortSignal: signal });
+        done.push({ PartNumber: partNumber, ETag: res.ETag, ChecksumCRC32: res.ChecksumCRC32 });
+      }
+      await this.client.send(new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: done },
+        IfMatch: options.ifMatch,
+        IfNoneMatch: options.ifNoneMatch,
+      }), { abortSignal: signal });
+    } catch (err) {
+      // Best effort: an upload left behind is removed by a lifecycle rule, or stays until aborted.
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
       throw err;
     }
   }
