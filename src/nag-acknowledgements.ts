@@ -53,7 +53,8 @@ export function acknowledgeWorkerPolicyWildcards(policy: IConstruct, w: WorkerPo
   acknowledgeFinding(policy, `AwsSolutions-IAM5[Resource::${flattenForNag(policy, w.autoScalingGroupArn)}]`,
     'An Auto Scaling group ARN contains a UUID that CloudFormation does not return; the group name part is exact.');
   acknowledgeFinding(policy, 'AwsSolutions-IAM5[Resource::*]',
-    "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the fleet's namespace by the 'cloudwatch:namespace' condition.");
+    "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the fleet's namespace by the 'cloudwatch:namespace' condition. "
+    + 'autoscaling:DescribeAutoScalingInstances (read-only) has none either; the writes to Auto Scaling are limited to the fleet\'s own group.');
 }
 
 export function acknowledgeMixedInstancesGroup(group: IConstruct): void {

@@ -74,6 +74,13 @@ export class WorkerPermissions extends Construct {
         resources: [this.wildcards.autoScalingGroupArn],
       }),
       new iam.PolicyStatement({
+        sid: 'ReadOwnProtection',
+        // After a protection call fails with no answer, the runtime reads back what the group did.
+        // Describe* calls support no resource-level permissions; this one reads, never writes.
+        actions: ['autoscaling:DescribeAutoScalingInstances'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
         sid: 'ShipWorkerLogs',
         // Streams of the fleet's log group only; PutLogEvents needs no sequence token, so no Describe*.
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],

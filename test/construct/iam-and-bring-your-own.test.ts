@@ -22,7 +22,8 @@ describe('worker IAM: least privilege', () => {
 
   test('exactly these statements', () => {
     expect(statements.map((s) => s.Sid)).toEqual([
-      'ReadInputs', 'WriteOutputs', 'ConsumeWorkQueue', 'DeadLetterPermanentFailures', 'ProtectAndDrainOwnGroup', 'ShipWorkerLogs', 'PublishFleetMetrics',
+      'ReadInputs', 'WriteOutputs', 'ConsumeWorkQueue', 'DeadLetterPermanentFailures', 'ProtectAndDrainOwnGroup', 'ReadOwnProtection', 'ShipWorkerLogs',
+      'PublishFleetMetrics',
       'DownloadRuntimeAndHandler',
     ]);
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
@@ -48,6 +49,10 @@ describe('worker IAM: least privilege', () => {
     const parts = st.Resource['Fn::Join'][1];
     expect(parts).toContain(':autoScalingGroup:*:autoScalingGroupName/');
     expect(parts[parts.length - 1]).toEqual({ Ref: expect.stringMatching(/^FleetGroupASG/) });
+  });
+
+  test('reading back scale-in protection: DescribeAutoScalingInstances only (no resource-level permissions exist for it)', () => {
+    expect(bySid('ReadOwnProtection')).toMatchObject({ Action: 'autoscaling:DescribeAutoScalingInstances', Resource: '*' });
   });
 
   test('PutMetricData limited to the fleet namespace', () => {

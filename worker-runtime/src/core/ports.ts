@@ -130,6 +130,12 @@ export interface LifecycleAction {
 /** This instance's place in its Auto Scaling group. Optional: absent outside an ASG. */
 export interface InstanceControl {
   setScaleInProtection(protect: boolean): Promise<void>;
+  /**
+   * Whether the instance is protected from scale-in now, as the group says (DescribeAutoScalingInstances):
+   * read after a protection call failed, whose effect is then unknown. Optional: without it the
+   * call is retried blindly.
+   */
+  readScaleInProtection?(): Promise<boolean>;
   recordLifecycleHeartbeat(action: LifecycleAction): Promise<void>;
   completeLifecycleAction(action: LifecycleAction, result: 'CONTINUE' | 'ABANDON'): Promise<void>;
   /** Tells the group this instance is broken (SetInstanceHealth Unhealthy), so it is replaced. */

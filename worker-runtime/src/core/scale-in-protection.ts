@@ -7,6 +7,12 @@
  * until it succeeds or work comes back; after any failed call the state is in doubt and the next
  * call is made even if it looks redundant. Work that arrives while a clear is queued or in flight
  * protects again after it (the calls are serialised), so no job runs unprotected.
+ *
+ * A failed call is ambiguous (a timeout may come after the change took effect, or before it
+ * reached Auto Scaling), so the instance's actual state is then read back (DescribeAutoScalingInstances)
+ * and taken as ours: when it already is what we want, nothing more is sent; when it is not, the
+ * call is retried with the same backoff, a protect as well as a clear, so a worker with jobs does
+ * not run unprotected until its next busy period.
  */
 import type { Logger } from './logger';
 import type { InstanceControl } from './ports';
@@ -19,22 +25,25 @@ export class ScaleInProtection {
   private clearsPending = 0;
   /** The last call failed: our idea of the instance's state may be wrong. */
   private inDoubt = false;
-  private clearFailures = 0;
+  private failures = 0;
   private retryTimer?: NodeJS.Timeout;
+  /** What the worker wants now: protected while busy, not once idle or draining. */
+  private wanted = false;
 
   constructor(
     private readonly control: InstanceControl | undefined,
     private readonly idleGraceMs: number,
     private readonly logger: Logger,
     private readonly onChange: (protectedNow: boolean) => void = () => undefined,
-    /** First retry of a failed clear; doubles up to 60 s. */
-    private readonly clearRetryBaseMs = 1000,
+    /** First retry of a failed call; doubles up to 60 s. */
+    private readonly retryBaseMs = 1000,
   ) {}
 
   get isProtected(): boolean { return this.protectedNow; }
 
   /** Clears protection left over by a previous run of this instance (crash, restart). */
   async clearStale(): Promise<void> {
+    this.wanted = false;
     await this.set(false, 'stale protection cleared at start', true);
   }
 
@@ -42,13 +51,24 @@ export class ScaleInProtection {
   async busy(): Promise<void> {
     if (this.idleTimer) { clearTimeout(this.idleTimer); this.idleTimer = undefined; }
     this.cancelRetry();
+    this.wanted = true;
     if (!this.protectedNow || this.clearsPending > 0 || this.inDoubt) await this.set(true, 'busy', this.clearsPending > 0 || this.inDoubt);
   }
 
   /** Called when the last job ends; protection is cleared after the grace period. */
   idle(): void {
-    if (!this.protectedNow || this.idleTimer) return;
-    this.idleTimer = setTimeout(() => { this.idleTimer = undefined; void this.set(false, 'idle grace period over'); }, this.idleGraceMs);
+    if (this.idleTimer) return;
+    if (!this.protectedNow && !this.inDoubt) {
+      // Not protected (a protect that failed and read back as off): a protect retry would now be wrong.
+      this.wanted = false;
+      this.cancelRetry();
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.wanted = false;
+      void this.set(false, 'idle grace period over');
+    }, this.idleGraceMs);
     this.idleTimer.unref();
   }
 
@@ -56,6 +76,7 @@ export class ScaleInProtection {
   async release(): Promise<void> {
     if (this.idleTimer) { clearTimeout(this.idleTimer); this.idleTimer = undefined; }
     this.cancelRetry();
+    this.wanted = false;
     await this.set(false, 'draining', true);
   }
 
@@ -71,16 +92,14 @@ export class ScaleInProtection {
         if (!this.control || (!force && !this.inDoubt && this.protectedNow === protect)) return;
         try {
           await this.control.setScaleInProtection(protect);
-          this.protectedNow = protect;
-          this.inDoubt = false;
-          if (!protect) this.clearFailures = 0;
+          this.failures = 0;
+          this.known(protect, 'set');
           this.logger.info(protect ? 'scale-in protection set' : 'scale-in protection cleared', { why });
-          this.onChange(protect);
         } catch (err) {
           // Not fatal: without protection a scale-in may end a job, whose message then comes back.
           this.inDoubt = true;
           this.logger.warn('could not change scale-in protection', { protect, why, error: err as Error });
-          if (!protect) this.retryClear();
+          await this.reconcile(protect, why);
         }
       } finally {
         if (!protect) this.clearsPending -= 1;
@@ -89,12 +108,42 @@ export class ScaleInProtection {
     return this.pending;
   }
 
-  /** A protected idle instance blocks scale-in (and scale to zero): keep trying to clear it. */
-  private retryClear(): void {
-    this.clearFailures += 1;
-    const ms = Math.min(60_000, this.clearRetryBaseMs * 2 ** (this.clearFailures - 1));
+  /** The instance's state is known to be `state`: just set, or read back after a failed call. */
+  private known(state: boolean, how: 'set' | 'read'): void {
+    const changed = state !== this.protectedNow;
+    this.protectedNow = state;
+    this.inDoubt = false;
+    if (how === 'set' || changed) this.onChange(state);
+  }
+
+  /**
+   * After a failed call: read the actual state and take it; retry what the worker still wants
+   * unless the instance already is in that state (or the read fails too: then retry anyway).
+   */
+  private async reconcile(attempted: boolean, why: string): Promise<void> {
+    if (this.control?.readScaleInProtection) {
+      try {
+        const actual = await this.control.readScaleInProtection();
+        this.known(actual, 'read');
+        this.logger.info('scale-in protection read back', { protected: actual, wanted: this.wanted, why });
+        if (actual === this.wanted) { this.failures = 0; return; }
+      } catch (err) {
+        this.logger.warn('could not read scale-in protection back', { error: err as Error });
+      }
+    }
+    // A failed protect while work runs is retried too (not only at the next busy period).
+    if (!attempted || this.wanted) this.retry();
+  }
+
+  /** Keep trying: a protected idle instance blocks scale-in (and scale to zero), an unprotected busy one may lose its jobs. */
+  private retry(): void {
+    this.failures += 1;
+    const ms = Math.min(60_000, this.retryBaseMs * 2 ** (this.failures - 1));
     this.cancelRetry();
-    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; void this.set(false, 'retrying a failed clear', true); }, ms);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.set(this.wanted, this.wanted ? 'retrying a failed protect' : 'retrying a failed clear', true);
+    }, ms);
     this.retryTimer.unref();
   }
 }

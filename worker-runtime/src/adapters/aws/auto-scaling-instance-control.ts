@@ -1,7 +1,7 @@
 /** This instance in its Auto Scaling group (InstanceControl port). */
 import {
-  AutoScalingClient, CompleteLifecycleActionCommand, RecordLifecycleActionHeartbeatCommand, SetInstanceHealthCommand,
-  SetInstanceProtectionCommand, TerminateInstanceInAutoScalingGroupCommand,
+  AutoScalingClient, CompleteLifecycleActionCommand, DescribeAutoScalingInstancesCommand, RecordLifecycleActionHeartbeatCommand,
+  SetInstanceHealthCommand, SetInstanceProtectionCommand, TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { InstanceControl, LifecycleAction } from '../../core/ports';
 
@@ -14,6 +14,13 @@ export class AutoScalingInstanceControl implements InstanceControl {
       InstanceIds: [this.instanceId],
       ProtectedFromScaleIn: protect,
     }));
+  }
+
+  async readScaleInProtection(): Promise<boolean> {
+    const res = await this.client.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [this.instanceId] }));
+    const me = res.AutoScalingInstances?.find((i) => i.InstanceId === this.instanceId);
+    if (!me) throw new Error(`${this.instanceId} is not in an Auto Scaling group`);
+    return me.ProtectedFromScaleIn === true;
   }
 
   async recordLifecycleHeartbeat(action: LifecycleAction): Promise<void> {
