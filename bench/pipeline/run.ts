@@ -19,7 +19,8 @@ import { parseLatency } from '../../worker-runtime/src/adapters/local/latency-ob
 import { machineLine, table, writeSection } from '../report/doc-section';
 
 const ROOT = path.join(__dirname, '..', '..');
-const CORPUS = path.join(ROOT, '..', 'shared', 'corpus', 'photos');
+// BENCH_CORPUS: the photos folder when the checkout is not beside ../shared (e.g. a git worktree).
+const CORPUS = process.env.BENCH_CORPUS ?? path.join(ROOT, '..', 'shared', 'corpus', 'photos');
 const OUT = path.join(ROOT, 'bench', 'out', 'pipeline');
 const CLI = path.join(ROOT, 'worker-runtime', 'bin', 'spot-worker.js');
 

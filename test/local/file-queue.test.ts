@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, promises as fsp, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { FileQueue, QueueAction } from '../../worker-runtime/src/adapters/local/file-queue';
@@ -44,6 +44,32 @@ describe('FileQueue: SQS semantics', () => {
     expect(again.receiveCount).toBe(2);
     await expect(queue.changeVisibility(m.receiptHandle, 10)).rejects.toMatchObject({ code: 'MessageNotInflight' });
     await expect(queue.changeVisibility(again.receiptHandle, 43_201)).rejects.toMatchObject({ code: 'InvalidParameterValue' });
+  });
+
+  test('a receive does not stat again the messages it saw in flight; one released by another process is received again within a second', async () => {
+    const slow = await new FileQueue({ dir: path.join(dir, 'busy'), visibilityTimeoutSeconds: 60 }).init();
+    for (let i = 0; i < 40; i++) await slow.send(`m${i}`);
+    const held = await slow.receive({ maxMessages: 10, waitTimeSeconds: 0 });
+    const held2 = await slow.receive({ maxMessages: 10, waitTimeSeconds: 0 });
+    expect(held2).toHaveLength(10);
+    const stat = jest.spyOn(fsp, 'stat');
+    try {
+      await slow.receive({ maxMessages: 10, waitTimeSeconds: 0 });
+      // 20 messages in flight, 20 visible: only the visible ones are looked at (10 received).
+      expect(stat.mock.calls.length).toBe(10);
+    } finally {
+      stat.mockRestore();
+    }
+    // Another worker process gives one of the held messages back (visibility 0).
+    const other = await new FileQueue({ dir: path.join(dir, 'busy'), visibilityTimeoutSeconds: 60 }).init();
+    await other.changeVisibility(held[0].receiptHandle, 0);
+    const until = Date.now() + 5000;
+    let again: string[] = [];
+    while (Date.now() < until && !again.includes(held[0].messageId)) {
+      again = again.concat((await slow.receive({ maxMessages: 10, waitTimeSeconds: 0 })).map((m) => m.messageId));
+      await sleep(100);
+    }
+    expect(again).toContain(held[0].messageId);
   });
 
   test('batch delete removes current handles and reports stale ones without throwing', async () => {

@@ -80,6 +80,9 @@ interface MessageFile {
 /** A send takes milliseconds; a temp file this old belongs to a sender that died. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 
+/** How long a receive trusts that a message it saw in flight is still in flight (see FileQueue.seenInvisible). */
+const INVISIBLE_CACHE_MS = 1000;
+
 const NAME = /^([0-9a-z]+-[0-9a-f]+)\.(\d+)\.([0-9a-z]+)\.msg$/;
 
 /** Thrown for calls SQS would reject (bad handle, limits). */
@@ -111,6 +114,14 @@ export class FileQueue implements WorkQueue {
   private readonly pollIntervalMs: number;
   private readonly deadLetterQueue?: FileQueue;
   private readonly onRequest?: (action: QueueAction) => void;
+  /**
+   * Messages this process last saw in flight (not visible before `visibleAt`), so a receive does
+   * not stat every in-flight file before it reaches a visible one: the oldest messages are the ones
+   * in flight, and with tens of jobs per worker those stats made receiving, not converting, the
+   * local pipeline's limit. An entry is trusted for `INVISIBLE_CACHE_MS` only, so a message another
+   * process released early is seen again within that; this process's own calls update it at once.
+   */
+  private readonly seenInvisible = new Map<string, { readonly visibleAt: number; readonly seenAt: number }>();
 
   constructor(options: FileQueueOptions) {
     this.dir = path.resolve(options.dir);
@@ -202,6 +213,7 @@ export class FileQueue implements WorkQueue {
         continue;
       }
       try {
+        this.seenInvisible.delete(entry.receiptHandle);
         await fsp.unlink(path.join(this.messagesDir, entry.receiptHandle));
       } catch (err) {
         if (!isMissing(err)) throw err;
@@ -218,8 +230,10 @@ export class FileQueue implements WorkQueue {
     }
     if (!NAME.test(receiptHandle)) throw new QueueError('ReceiptHandleIsInvalid', 'not a receipt handle of this queue');
     const until = new Date(Date.now() + timeoutSeconds * 1000);
+    this.seenInvisible.delete(receiptHandle);
     try {
       await fsp.utimes(path.join(this.messagesDir, receiptHandle), until, until);
+      if (timeoutSeconds > 0) this.seenInvisible.set(receiptHandle, { visibleAt: until.getTime(), seenAt: Date.now() });
     } catch (err) {
       if (isMissing(err)) throw new QueueError('MessageNotInflight', 'the message was deleted or received again since this handle was issued');
       throw err;
@@ -323,18 +337,33 @@ export class FileQueue implements WorkQueue {
     }
   }
 
+  /** Drops entries of messages that are gone (deleted, or renamed by another process's receive). */
+  private forgetGone(names: readonly string[]): void {
+    if (this.seenInvisible.size <= names.length + 256) return;
+    const present = new Set(names);
+    for (const name of this.seenInvisible.keys()) if (!present.has(name)) this.seenInvisible.delete(name);
+  }
+
   private async tryReceive(max: number): Promise<QueueMessage[]> {
     const got: QueueMessage[] = [];
     const now = Date.now();
-    for (const name of await this.names()) {
+    const names = await this.names();
+    this.forgetGone(names);
+    for (const name of names) {
       if (got.length >= max) break;
+      const seen = this.seenInvisible.get(name);
+      if (seen && seen.visibleAt > now && now - seen.seenAt < INVISIBLE_CACHE_MS) continue;
       const m = NAME.exec(name)!;
       const [, id, countText] = m;
       const receiveCount = Number(countText);
       const file = path.join(this.messagesDir, name);
       try {
         const st = await fsp.stat(file);
-        if (st.mtimeMs > now) continue;
+        if (st.mtimeMs > now) {
+          this.seenInvisible.set(name, { visibleAt: st.mtimeMs, seenAt: now });
+          continue;
+        }
+        this.seenInvisible.delete(name);
         if (this.deadLetterQueue && receiveCount >= this.maxReceives) {
           // Redrive, as SQS does when a message would be received more than maxReceiveCount times.
           // The name (with its receive count) moves along; no reason attribute: it is the backstop.
@@ -345,6 +374,7 @@ export class FileQueue implements WorkQueue {
         const until = new Date(now + this.visibilitySeconds * 1000);
         await fsp.utimes(file, until, until);
         await fsp.rename(file, path.join(this.messagesDir, handle));
+        this.seenInvisible.set(handle, { visibleAt: until.getTime(), seenAt: now });
         const content = JSON.parse(await fsp.readFile(path.join(this.messagesDir, handle), 'utf8')) as MessageFile;
         got.push({ messageId: content.messageId, receiptHandle: handle, body: content.body, receiveCount: receiveCount + 1, sentAt: content.sentAt });
       } catch (err) {
