@@ -18,7 +18,10 @@ function byoKmsQueues(stack: Stack) {
   const dlqKey = new kms.Key(stack, 'DlqKey', { enableKeyRotation: true });
   const deadLetterQueue = new sqs.Queue(stack, 'MyDlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: dlqKey, enforceSSL: true });
   const queue = new sqs.Queue(stack, 'MyQueue', {
-    encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: queueKey, enforceSSL: true, deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: queueKey,
+    enforceSSL: true,
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
   });
   return { queue, deadLetterQueue };
 }
