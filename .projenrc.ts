@@ -18,6 +18,7 @@ const RUNTIME_DEPS: Record<string, string> = {
   'pdf-lib': '^1.17.1',
   '@aws-sdk/client-auto-scaling': AWS_SDK_VERSION,
   '@aws-sdk/client-cloudwatch': AWS_SDK_VERSION,
+  '@aws-sdk/client-cloudwatch-logs': AWS_SDK_VERSION,
   '@aws-sdk/client-s3': AWS_SDK_VERSION,
   '@aws-sdk/client-sqs': AWS_SDK_VERSION,
 };

@@ -9,7 +9,7 @@
  * launching hook is completed; a drain after a rebalance recommendation ends by leaving the group.
  */
 import { CommandError, CommandSpec } from './args';
-import { createAwsAdapters, createGiveUpParts } from '../adapters/aws/aws-adapters';
+import { createAwsAdapters, createGiveUpParts, LogShipping, startLogShipping } from '../adapters/aws/aws-adapters';
 import { RuntimeEnvValues, readRuntimeEnv } from '../contract/runtime-env';
 import { buildWorker } from '../core/build-worker';
 import { loadRunConfig, RunConfig } from '../core/config';
@@ -70,10 +70,34 @@ async function giveUp(
   }
 }
 
+/** How long the last log lines may take to reach CloudWatch Logs at exit. */
+const LOG_CLOSE_TIMEOUT_MS = 10_000;
+
 export async function run(): Promise<number> {
   const { values } = readRuntimeEnv(process.env);
+  // Started first, so that the lines saying why a worker cannot start outlive the instance too.
+  const shipping = await startLogShipping(values);
   // Before the configuration is known good: its level (or the default, if that value is wrong).
-  const logger = createJsonLogger({ level: values.SPOT_WORKER_LOG_LEVEL, fields: { component: 'spot-worker' } });
+  const logger = createJsonLogger({
+    level: values.SPOT_WORKER_LOG_LEVEL,
+    fields: { component: 'spot-worker' },
+    write: (line) => { process.stdout.write(line); shipping?.write(line); },
+  });
+  if (shipping) logger.info('shipping log lines', { logGroup: shipping.group, logStream: shipping.stream });
+  try {
+    return await runLogged(values, logger, shipping);
+  } catch (err) {
+    // main.ts prints it to stderr (the journal); the shipped log gets it as a line.
+    if (shipping) logger.error('spot-worker run failed', { error: (err as Error).message });
+    throw err;
+  } finally {
+    if (shipping && !await shipping.close(LOG_CLOSE_TIMEOUT_MS)) {
+      process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: 'log lines left unsent at exit', component: 'log-shipper' }) + '\n');
+    }
+  }
+}
+
+async function runLogged(values: RuntimeEnvValues, logger: Logger, shipping: LogShipping | undefined): Promise<number> {
   const stateDirectory = ledgerDirectory(values.SPOT_WORKER_STATE_DIRECTORY, process.env);
   const starts = countStart(stateDirectory, values, logger);
   let config: RunConfig;
@@ -108,7 +132,11 @@ export async function run(): Promise<number> {
     metrics: adapters.metrics,
   });
   const notices: InterruptionKind[] = [];
-  worker.on('draining', (n) => { notices.push(n.kind); });
+  worker.on('draining', (n) => {
+    notices.push(n.kind);
+    // The instance may be gone at the deadline: what was logged so far goes out now.
+    if (n.first) void shipping?.flush();
+  });
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info('signal received; draining', { signal });
     void worker.drain({ kind: 'sigterm' });

@@ -2,8 +2,10 @@
  * Builds the AWS implementations of the ports from the runtime configuration: what
  * `spot-worker run` hands to the Worker. Local mode has its own factory over files.
  */
+import * as os from 'os';
 import { AutoScalingInstanceControl } from './auto-scaling-instance-control';
-import { AwsClients, createAwsClients, destroyAwsClients } from './aws-clients';
+import { AwsClients, createAwsClients, createCloudWatchLogsClient, destroyAwsClients } from './aws-clients';
+import { CloudWatchLogShipper, LogShipperOptions } from './cloudwatch-log-shipper';
 import { CloudWatchMetricsSink } from './cloudwatch-metrics-sink';
 import { ImdsClient } from './imds-client';
 import { waitForTerminatedState } from './imds-termination-wait';
@@ -97,6 +99,46 @@ export async function createGiveUpParts(
     launchHook: hookName ? { hookName, groupName, instanceId } : undefined,
     logger,
     close: () => destroyAwsClients(clients),
+  };
+}
+
+/** Log lines on their way to CloudWatch Logs (cloudwatch-log-shipper.ts). */
+export interface LogShipping {
+  readonly group: string;
+  readonly stream: string;
+  write(line: string): void;
+  /** Sends what is buffered now (never rejects). */
+  flush(): Promise<void>;
+  /** Sends what is left (at most `timeoutMs`) and releases the client; true when all was sent. */
+  close(timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * Starts shipping log lines when `SPOT_WORKER_LOG_GROUP` is set: to the stream `<instance id>/worker`
+ * (the id as configured, else from IMDS, else the host name off EC2). Undefined without a group.
+ */
+export async function startLogShipping(
+  values: RuntimeEnvValues, options: AwsAdapterOptions & { shipper?: LogShipperOptions } = {},
+): Promise<LogShipping | undefined> {
+  const group = values.SPOT_WORKER_LOG_GROUP;
+  if (!group) return undefined;
+  const env = options.env ?? process.env;
+  const instanceId = values.SPOT_WORKER_INSTANCE_ID
+    ?? await new ImdsClient({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT }).instanceId().catch(() => os.hostname());
+  const client = createCloudWatchLogsClient();
+  const shipper = new CloudWatchLogShipper(client, group, `${instanceId}/worker`, options.shipper);
+  return {
+    group,
+    stream: shipper.stream,
+    write: (line) => shipper.write(line),
+    flush: () => shipper.flush(),
+    close: async (timeoutMs) => {
+      try {
+        return await shipper.close(timeoutMs);
+      } finally {
+        client.destroy();
+      }
+    },
   };
 }
 

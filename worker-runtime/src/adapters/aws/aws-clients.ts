@@ -1,7 +1,7 @@
 /**
  * AWS SDK clients for the runtime. Endpoints come from the standard variables, which SDK v3
  * reads itself (`AWS_ENDPOINT_URL`, and per service `AWS_ENDPOINT_URL_S3`, `_SQS`,
- * `_AUTO_SCALING`, `_CLOUDWATCH`); this module only adds what the SDK cannot guess: path-style
+ * `_AUTO_SCALING`, `_CLOUDWATCH`, `_CLOUDWATCH_LOGS`); this module only adds what the SDK cannot guess: path-style
  * S3 addressing whenever a custom endpoint is in use (moto, MinIO and friends have no
  * virtual-host DNS), a short retry budget, and timeouts on every call, so an endpoint that
  * accepts connections and never answers fails a call instead of stalling the worker for ever
@@ -9,6 +9,7 @@
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -54,12 +55,26 @@ export function usesCustomS3Endpoint(env: Env): boolean {
   return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) && env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS !== 'true';
 }
 
-export function createAwsClients(env: Env = process.env, timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): AwsClients {
+/** The settings of the clients with small requests and answers (everything but S3). */
+function controlPlane(timeouts: AwsTimeouts) {
   // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
-  const control = {
+  return {
     maxAttempts: timeouts.maxAttempts,
     requestHandler: { connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true },
   };
+}
+
+/**
+ * The CloudWatch Logs client of the log shipper (`SPOT_WORKER_LOG_GROUP`), with the same timeouts.
+ * Separate from the others: it is made before the configuration is known good, so that the
+ * lines saying why it is not are shipped too.
+ */
+export function createCloudWatchLogsClient(timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): CloudWatchLogsClient {
+  return new CloudWatchLogsClient(controlPlane(timeouts));
+}
+
+export function createAwsClients(env: Env = process.env, timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): AwsClients {
+  const control = controlPlane(timeouts);
   return {
     sqs: new SQSClient(control),
     s3: new S3Client({
