@@ -2,7 +2,8 @@
  * End to end for the props of issue 9: a worker started with the env file a synthesized fleet writes
  * (with `inputPrefix: 'uploads'`, taken as the folder `uploads/`, and the top of the concurrency and
  * idle-grace ranges) runs and converts an upload, against moto server. The deploy-time values
- * (queue URLs, bucket) are the moto world's; the group variables are left out (no Auto Scaling group here).
+ * (queue URLs, bucket) are the moto world's; the group variables and the hooks, which need the group, are left
+ * out (no Auto Scaling group here).
  */
 import { Duration } from 'aws-cdk-lib';
 import sharp from 'sharp';
@@ -15,7 +16,7 @@ jest.setTimeout(120_000);
 
 /** Set from the instance or the deployment, not from props: the moto world supplies or omits them. */
 const DEPLOY_TIME = ['AWS_REGION', 'SPOT_WORKER_QUEUE_URL', 'SPOT_WORKER_DLQ_URL', 'SPOT_WORKER_BUCKET',
-  'SPOT_WORKER_ASG_NAME', 'SPOT_WORKER_INSTANCE_ID', 'SPOT_WORKER_LIFECYCLE_HOOK_NAME'];
+  'SPOT_WORKER_ASG_NAME', 'SPOT_WORKER_INSTANCE_ID', 'SPOT_WORKER_LIFECYCLE_HOOK_NAME', 'SPOT_WORKER_LAUNCH_HOOK_NAME'];
 
 describeWithPeers(['MOTO_SERVER_BIN'], 'a worker runs with the env file a fleet synthesizes', () => {
   let moto: RunningPeer;
