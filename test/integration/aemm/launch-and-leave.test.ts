@@ -5,8 +5,10 @@
  * has a peer to answer it; every wait is bounded.
  *
  * moto has no CompleteLifecycleAction (lifecycle-drain.test.ts checks that it still answers
- * 500), so that call, and only it, is faked with aws-sdk-client-mock; every other Auto Scaling
- * call (protection, TerminateInstanceInAutoScalingGroup) goes through to moto.
+ * 500), so where a scenario needs it to succeed that call, and only it, is faked with
+ * aws-sdk-client-mock; every other Auto Scaling call (protection, SetInstanceHealth,
+ * TerminateInstanceInAutoScalingGroup) goes through to moto. moto's 500 itself is the fault of the
+ * retry scenario, and an instance id moto does not know is the fault of the refused leave.
  */
 import {
   AutoScalingClient, CompleteLifecycleActionCommand, CompleteLifecycleActionCommandInput, DescribeAutoScalingGroupsCommand,
@@ -183,5 +185,46 @@ describeWithPeers(['AEMM_BIN', 'MOTO_SERVER_BIN'], 'spot-worker run: launch hook
     }]);
     expect(atCompletion).toEqual([{ inGroup: false, left: true }]);
     expect(logs.find((l) => l.msg === 'termination hook completed after leaving the group')).toBeDefined();
+  });
+  test('rebalance drain whose leave the group refuses (moto does not know the instance): exit 1, so systemd starts a worker again', async () => {
+    moto = await startMoto();
+    fleet = await createMotoFleet(moto.endpoint);
+    const f = fleet;
+    const imds = await startMetadataMock(['spot', '-d', '3600', '--rebalance-delay-sec', '0']);
+    mocks.push(imds);
+    // An id moto's group does not hold: TerminateInstanceInAutoScalingGroup fails for real (so do
+    // the protection calls, which the worker only logs).
+    Object.assign(process.env, workerEnv(f, moto.endpoint, imds.endpoint, { SPOT_WORKER_INSTANCE_ID: 'i-00000000000000000', SPOT_WORKER_DRAIN_TIMEOUT_SECONDS: '15' }));
+    const logs = captureLogs();
+
+    expect(await bounded(run(), 60_000, 'run() to return after the refused leave')).toBe(1);
+    expect(logs.find((l) => l.msg === 'draining')).toMatchObject({ kind: 'rebalance-recommendation' });
+    expect(logs.find((l) => l.msg.startsWith('could not leave the group after the drain'))).toBeDefined();
+    // moto's instance is untouched: still in the group.
+    expect((await groupInstances(f)).ids).toEqual([f.instanceId]);
+  });
+  test("moto's own answer to CompleteLifecycleAction (500, it has none): tried 5 times with backoff while the worker works, then left to the hook's timeout", async () => {
+    moto = await startMoto();
+    fleet = await createMotoFleet(moto.endpoint);
+    const f = fleet;
+    const imds = await startMetadataMock(['spot', '-d', '3600', '--rebalance-delay-sec', '3600']);
+    mocks.push(imds);
+    Object.assign(process.env, workerEnv(f, moto.endpoint, imds.endpoint, { SPOT_WORKER_LAUNCH_HOOK_NAME: 'spot-worker-launch', SPOT_WORKER_RECEIVE_WAIT_SECONDS: '2' }));
+    const logs = captureLogs();
+
+    pending = run();
+    await waitUntil('a first failed completion', () => logs.find((l) => l.msg === 'launch hook completion failed; trying again'), 30_000);
+    // Jobs do not wait for the group: an upload is converted while the completion is retried.
+    await uploadBatch(f, [FAST_KEYS[0]]);
+    await waitUntil('the upload processed', async () => ((await outputKeys(f)).includes(outputKeyFor(FAST_KEYS[0])) ? true : undefined), 30_000);
+    const gaveUp = await waitUntil('the completion given up', () => logs.find((l) => l.msg === 'could not complete the launch hook; its timeout will abandon the launch'), 90_000);
+    expect(gaveUp).toMatchObject({ attempts: 5 });
+    expect(logs.filter((l) => l.msg === 'launch hook completion failed; trying again').map((l) => l.attempt)).toEqual([1, 2, 3, 4]);
+    const processedAt = Date.parse(logs.find((l) => l.msg === 'object processed')!.time);
+    expect(processedAt).toBeLessThan(Date.parse(gaveUp.time));
+
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await bounded(pending, 60_000, 'run() to return after SIGTERM')).toBe(0);
+    pending = undefined;
   });
 });
