@@ -35,7 +35,7 @@ interface VarCommon {
 /** A whole number within [min, max]. */
 export interface IntVar extends VarCommon {
   readonly type: 'int';
-  readonly unit?: 'seconds' | 'bytes' | 'pixels' | 'jobs' | 'messages';
+  readonly unit?: 'seconds' | 'bytes' | 'pixels' | 'jobs' | 'messages' | 'starts';
   readonly min: number;
   readonly max: number;
   readonly default?: number;
@@ -261,7 +261,7 @@ export const RUNTIME_ENV = {
   SPOT_WORKER_START_LIMIT: {
     type: 'int',
     setBy: 'user',
-    unit: 'jobs',
+    unit: 'starts',
     min: 1,
     max: 100,
     default: 5,
