@@ -4,6 +4,9 @@
 package main
 
 import (
+	"archive/zip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -166,8 +169,10 @@ func main() {
 	check(strings.Contains(userData.String(), `SPOT_WORKER_OUTPUT_PREFIX="pdf/"`), "the workers' env file gets OutputPrefix")
 	check(strings.Contains(userData.String(), `SPOT_WORKER_LOG_LEVEL="debug"`), "the workers' env file gets RuntimeEnvironment")
 
-	staged, _ := filepath.Glob(filepath.Join(outdir, "*", "spot-worker.js"))
-	check(len(staged) == 1, "the arm64 worker bundle is staged as an asset")
+	// One zip asset (zipped by the construct at synth) holding spot-worker.js, its sha256 checked at boot.
+	staged, _ := filepath.Glob(filepath.Join(outdir, "asset.*.zip"))
+	check(len(staged) == 1 && zipHolds(staged[0], "spot-worker.js") &&
+		strings.Contains(userData.String(), sha256Hex(staged[0])), "the arm64 worker bundle is staged as an asset")
 
 	check(*workers.BacklogPerInstanceTarget() == backlogTarget, "the fleet's properties are readable from Go")
 
@@ -179,4 +184,29 @@ func main() {
 	// Each assembly holds a copy of the ~20 MiB worker bundle.
 	os.RemoveAll(outdir)
 	fmt.Println("go smoke: template has the fleet with the props set from Go")
+}
+
+// zipHolds tells whether the zip file has an entry of that name.
+func zipHolds(file, name string) bool {
+	r, err := zip.OpenReader(file)
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	for _, f := range r.File {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// sha256Hex is the file's sha256 in lowercase hex, or "" when it cannot be read.
+func sha256Hex(file string) string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

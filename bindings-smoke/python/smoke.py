@@ -3,11 +3,13 @@
 Creates a QueueDrivenSpotWorkerFleet with non-default props in an env-agnostic stack,
 synthesizes the app and checks that the template carries those props. Exits non-zero on failure.
 """
+import hashlib
 import json
 import os
 import shutil
 import sys
 import tempfile
+import zipfile
 
 import aws_cdk as cdk
 from cdk_spot_worker_fleet import QueueDrivenSpotWorkerFleet, WorkerHandler
@@ -92,9 +94,13 @@ user_data = "".join(s for lt in resources(template, "AWS::EC2::LaunchTemplate")
 check('SPOT_WORKER_OUTPUT_PREFIX="pdf/"' in user_data, "the workers' env file gets output_prefix")
 check('SPOT_WORKER_LOG_LEVEL="debug"' in user_data, "the workers' env file gets runtime_environment")
 
-# The worker bundle travelled inside the jsii tarball and was staged as an asset.
-staged = [d for d in os.listdir(outdir) if os.path.isfile(os.path.join(outdir, d, "spot-worker.js"))]
-check(len(staged) == 1, "the arm64 worker bundle is staged as an asset")
+# The worker bundle travelled inside the jsii tarball and was staged as one zip asset (zipped by the
+# construct at synth), which holds spot-worker.js and whose sha256 the boot script checks.
+staged = [f for f in os.listdir(outdir) if f.startswith("asset.") and f.endswith(".zip")]
+check(len(staged) == 1
+      and "spot-worker.js" in zipfile.ZipFile(os.path.join(outdir, staged[0])).namelist()
+      and hashlib.sha256(open(os.path.join(outdir, staged[0]), "rb").read()).hexdigest() in user_data,
+      "the arm64 worker bundle is staged as an asset")
 check(fleet.backlog_per_instance_target == BACKLOG_TARGET, "the fleet's properties are readable from Python")
 
 if failures:

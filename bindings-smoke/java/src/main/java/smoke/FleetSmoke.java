@@ -3,6 +3,9 @@ package smoke;
 import io.github.cdkspotworkerfleet.fleet.QueueDrivenSpotWorkerFleet;
 import io.github.cdkspotworkerfleet.fleet.WorkerHandler;
 import java.io.File;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.zip.ZipFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,8 +125,10 @@ public final class FleetSmoke {
     check(userData.indexOf("SPOT_WORKER_OUTPUT_PREFIX=\"pdf/\"") >= 0, "the workers' env file gets outputPrefix");
     check(userData.indexOf("SPOT_WORKER_LOG_LEVEL=\"debug\"") >= 0, "the workers' env file gets runtimeEnvironment");
 
-    File[] staged = outdir.listFiles(d -> new File(d, "spot-worker.js").isFile());
-    check(staged != null && staged.length == 1, "the arm64 worker bundle is staged as an asset");
+    // One zip asset (zipped by the construct at synth) holding spot-worker.js, its sha256 checked at boot.
+    File[] staged = outdir.listFiles(f -> f.getName().startsWith("asset.") && f.getName().endsWith(".zip"));
+    check(staged != null && staged.length == 1 && zipHolds(staged[0], "spot-worker.js")
+        && userData.indexOf(sha256Hex(staged[0])) >= 0, "the arm64 worker bundle is staged as an asset");
 
     check(fleet.getBacklogPerInstanceTarget().intValue() == BACKLOG_TARGET, "the fleet's properties are readable from Java");
 
@@ -136,5 +141,23 @@ public final class FleetSmoke {
       paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
     }
     System.out.println("java smoke: template has the fleet with the props set from Java");
+  }
+
+  /** Whether the zip file has an entry of that name. */
+  static boolean zipHolds(File file, String name) {
+    try (ZipFile zip = new ZipFile(file)) {
+      return zip.getEntry(name) != null;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** The file's sha256 in lowercase hex, or a text no template holds when it cannot be read. */
+  static String sha256Hex(File file) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file.toPath())));
+    } catch (Exception e) {
+      return "<unreadable " + file + ">";
+    }
   }
 }
