@@ -237,9 +237,13 @@ export interface QueueDrivenSpotWorkerFleetProps {
   readonly minVcpus?: number;
 
   /**
-   * Maximum vCPUs of an instance type.
+   * Maximum vCPUs of an instance type. The runtime is one Node.js process per instance: with the
+   * default handler one instance converts a few hundred images per second on one core, and its
+   * adaptive concurrency covers the storage waits, so vCPUs beyond 2 mostly idle while Spot
+   * prices them (docs/benchmarks.md, section 3). Raise it for a handler that uses several cores
+   * (a `command` handler, worker threads) or to widen the Spot pools.
    *
-   * @default 8
+   * @default 2
    */
   readonly maxVcpus?: number;
 
@@ -584,7 +588,7 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
   }
 
   const minVcpus = props.minVcpus ?? 2;
-  const maxVcpus = props.maxVcpus ?? 8;
+  const maxVcpus = props.maxVcpus ?? 2;
   const minMemoryMiB = props.minMemoryMiB ?? 4096;
   const maxMemoryMiB = props.maxMemoryMiB ?? 32768;
   if (!Number.isInteger(minVcpus) || minVcpus < 1) errors.push(`minVcpus must be an integer >= 1, got ${minVcpus}.`);

@@ -129,12 +129,30 @@ export function main(): SimulatorRun {
     fmt(r.idleInstanceHours, 2), fmt(r.wakeSeconds, 0), fmt(r.p50Seconds), fmt(r.p95Seconds), r.lost, r.deadLettered, r.unfinished, r.maxInService,
     r.images ? Math.round((r.sqsRequests / r.images) * 1000) : '—', r.images ? Math.round((r.autoscalingCalls / r.images) * 1000) : '—', r.endsAtZero ? 'yes' : 'no',
   ]);
+  // Item 4 of issue 13 (capacity in vCPUs): what one instance of ours can do against what each trace asks at its busiest minute.
+  const perInstanceCeiling = 1 / times.oursCpuSeconds;
+  const peakPerSecond = (t: Trace): number => {
+    let most = 0;
+    for (let i = 0, j = 0; i < t.arrivals.length; i++) {
+      while (t.arrivals[i] - t.arrivals[j] > 60) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    return most / 60;
+  };
+  const oursMax = (t: Trace): number => results.find((r) => r.trace === t.name && r.policy === 'ours')?.maxInService ?? 0;
+  const sizing = 'Instance size: our worker is one Node.js process, one event loop per instance, so an instance converts at most '
+    + `1 ÷ ${(times.oursCpuSeconds * 1000).toFixed(2)} CPU-ms ≈ **${perInstanceCeiling.toFixed(0)} images/s whatever its vCPU count** `
+    + `(${slots} slots cover the storage waits); the traces' busiest minutes ask for `
+    + traces.map((t) => `${t.name} ${peakPerSecond(t).toFixed(1)}/s (ours: max ${oursMax(t)} instance(s))`).join(', ')
+    + '. Extra vCPUs would idle, so capacity stays counted in instances and the instance range is narrowed to 2 vCPUs (docs/construct.md).';
   const content = [
     `Model parameters: service time per image ${origin}; ours = handler CPU + ${STORAGE_REQUESTS_PER_IMAGE} storage requests × ${STORAGE_LATENCY_SECONDS * 1000} ms, `
       + `**${slots} slots** per instance (adaptive concurrency on one event loop), the earlier design 2 slots; the sample = ImageMagick + ${SAMPLE_CLI_SECONDS} s of AWS CLI calls, 1 slot. `
       + `Launch to polling **${boot.totalSeconds.toFixed(0)} s**: ${boot.origin}. Upload wake ${WAKE_DELAY_SECONDS} s after the upload (quiet interval ${ours.wake?.quietSeconds ?? '—'} s). `
       + `Inactive queue: after ${INACTIVE_QUEUE.afterSeconds / 3600} h without messages or calls, metrics ${INACTIVE_QUEUE.metricDelaySeconds / 60} min late on activation. `
       + `Idle self-release: ${release === undefined ? 'not configured by the template' : `${release} s`}.`,
+    '',
+    sizing,
     '',
     'Lower bounds (section 4): '
       + traces.map((t) => `${t.name} ${fmt(lowerBounds[t.name].instanceHours, 3)} h (busy ${fmt(lowerBounds[t.name].busyHours, 3)} h, ${lowerBounds[t.name].instances} instance(s), ${lowerBounds[t.name].gaps} gaps costing ${fmt(lowerBounds[t.name].gapHours, 3)} h)`).join('; ') + '.',

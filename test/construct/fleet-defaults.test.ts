@@ -105,7 +105,7 @@ describe('fleet defaults', () => {
       InstanceRequirements: {
         CpuManufacturers: ['amazon-web-services'],
         InstanceGenerations: ['current'],
-        VCpuCount: { Min: 2, Max: 8 },
+        VCpuCount: { Min: 2, Max: 2 },
         MemoryMiB: { Min: 4096, Max: 32768 },
         BurstablePerformance: 'excluded',
         BareMetal: 'excluded',
