@@ -9,9 +9,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { createGroup, createWorld, ensureRuntimeCompiled, RunningWorker, startWorker, stopWorker, upload, waitUntil } from './moto-world';
+import { readRuntimeEnv } from '../../../src/contract/runtime-env';
+import { startLogShipping } from '../../../worker-runtime/src/adapters/aws/aws-adapters';
 import { createCloudWatchLogsClient } from '../../../worker-runtime/src/adapters/aws/aws-clients';
 import { CloudWatchLogShipper } from '../../../worker-runtime/src/adapters/aws/cloudwatch-log-shipper';
-import { describeWithPeers, motoEnv, RunningPeer, startMoto } from '../../support/peers';
+import { describeWithPeers, freePort, motoEnv, RunningPeer, startMoto } from '../../support/peers';
 import { startSilentServer } from '../silent-endpoint/silent-endpoint';
 
 jest.setTimeout(120_000);
@@ -96,6 +98,20 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'log lines shipped to CloudWatch Logs (mo
     } finally {
       await silent.close();
     }
+  });
+
+  test('off EC2 (no instance id, no metadata service, or an endpoint that is not a URL) the stream is named after the host', async () => {
+    await logs.send(new CreateLogGroupCommand({ logGroupName: 'off-ec2' }));
+    Object.assign(process.env, motoEnv(moto.endpoint));
+    const values = readRuntimeEnv({ SPOT_WORKER_LOG_GROUP: 'off-ec2' }).values;
+    for (const endpoint of [`http://127.0.0.1:${await freePort()}`, 'not a url']) {
+      const shipping = await startLogShipping(values, { env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint } });
+      expect(shipping?.stream).toBe(`${os.hostname()}/worker`);
+      shipping!.write(line(1));
+      expect(await shipping!.close(10_000)).toBe(true);
+    }
+    expect(await streamMessages('off-ec2', `${os.hostname()}/worker`)).toEqual([line(1).trimEnd(), line(1).trimEnd()]);
+    expect(await startLogShipping(readRuntimeEnv({}).values)).toBeUndefined();
   });
 
   test('spot-worker run with SPOT_WORKER_LOG_GROUP: its lines, from the start count to "stopped", are in the stream <instance id>/worker', async () => {

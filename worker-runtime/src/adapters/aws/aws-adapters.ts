@@ -102,6 +102,15 @@ export async function createGiveUpParts(
   };
 }
 
+/** The id IMDS reports, else (off EC2, or an endpoint that is not a URL) the host name: a stream name either way. */
+async function instanceIdOrHostName(env: Record<string, string | undefined>): Promise<string> {
+  try {
+    return await new ImdsClient({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT }).instanceId();
+  } catch {
+    return os.hostname();
+  }
+}
+
 /** Log lines on their way to CloudWatch Logs (cloudwatch-log-shipper.ts). */
 export interface LogShipping {
   readonly group: string;
@@ -123,8 +132,7 @@ export async function startLogShipping(
   const group = values.SPOT_WORKER_LOG_GROUP;
   if (!group) return undefined;
   const env = options.env ?? process.env;
-  const instanceId = values.SPOT_WORKER_INSTANCE_ID
-    ?? await new ImdsClient({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT }).instanceId().catch(() => os.hostname());
+  const instanceId = values.SPOT_WORKER_INSTANCE_ID ?? await instanceIdOrHostName(env);
   const client = createCloudWatchLogsClient();
   const shipper = new CloudWatchLogShipper(client, group, `${instanceId}/worker`, options.shipper);
   return {
