@@ -14,9 +14,13 @@ step "peers (.peers/)"
 peer_env="$(bash scripts/peers.sh)" || fail_setup "installing peers"
 eval "$peer_env"
 
-step "worker runtime (worker-runtime/lib) and arm64 bundle (worker-runtime/dist)"
+step "worker runtime (worker-runtime/lib), arm64 bundle and x64 bundle (worker-runtime/dist)"
 npx projen build:runtime || fail_setup "worker runtime did not compile"
 npx projen bundle:runtime || fail_setup "arm64 bundle did not build"
+# The boot proof (test/integration/boot, docs/boot.md) deploys the x64 build to its x64 stand-in instance.
+if [ "$(uname -m)" = x86_64 ]; then
+  node worker-runtime/scripts/build-bundle.mjs --cpu x64 || fail_setup "x64 bundle (boot proof) did not build"
+fi
 
 step "jsii compile"
 npx projen compile || fail_setup "jsii compile failed"

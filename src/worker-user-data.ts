@@ -19,7 +19,7 @@ export interface BootFailureMetric {
 
 export interface WorkerBootScriptOptions {
   readonly region: string;
-  /** The account that must own the asset bucket (`--expected-bucket-owner`). */
+  /** The account that must own the asset bucket (`s3api get-object --expected-bucket-owner`). */
   readonly assetBucketOwner: string;
   /** The arm64 runtime bundle (a zip). */
   readonly runtimeBundle: BootDownload;
@@ -60,10 +60,15 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, '\'\\\'\'')}'`;
 }
 
-/** Download, check the sha256, then install: an object whose digest differs fails the boot before it is used. */
+/**
+ * Download, check the sha256, then install: an object whose digest differs fails the boot before it is used.
+ * `s3api get-object`, not `s3 cp`: the high-level command has no `--expected-bucket-owner` (AWS CLI v2
+ * rejects it as an unknown option, which the boot proof, test/integration/boot, showed). Its JSON
+ * answer (the object's metadata) is not needed.
+ */
 function download(d: BootDownload, folder: string): string[] {
   const copy = (to: string) =>
-    `aws s3 cp --only-show-errors --region "$REGION" --expected-bucket-owner "$ASSET_BUCKET_OWNER" "s3://${d.bucket}/${d.key}" "${to}"`;
+    `aws s3api get-object --region "$REGION" --expected-bucket-owner "$ASSET_BUCKET_OWNER" --bucket "${d.bucket}" --key "${d.key}" "${to}" >/dev/null`;
   const check = (file: string) => `echo "${d.sha256}  ${file}" | sha256sum --check --strict -`;
   if (d.fileName) {
     return [

@@ -69,7 +69,7 @@ describe('boot integrity: the digests in the user data are those of the uploaded
     const lines = script.split('\n');
     const check = lines.findIndex((l) => l === `echo "${digest}  $archive" | sha256sum --check --strict -`);
     expect(check).toBeGreaterThan(0);
-    expect(lines[check - 1]).toMatch(/^aws s3 cp .*"s3:\/\/[^"]+\/[0-9a-f]{64}\.zip" "\$archive"$/);
+    expect(lines[check - 1]).toMatch(/^aws s3api get-object .*--bucket "[^"]+" --key "[0-9a-f]{64}\.zip" "\$archive" >\/dev\/null$/);
     expect(lines[check + 1]).toBe('unzip -q -o "$archive" -d "/opt/spot-worker"');
     // It unpacks to the bundle folder.
     const out = tmpDir('bundle-out-');
@@ -83,7 +83,7 @@ describe('boot integrity: the digests in the user data are those of the uploaded
 
   test('every download names the expected bucket owner (this account)', () => {
     const script = userDataOf(synthFleet({ handler: WorkerHandler.fromModule(path.join(FIXTURES, 'handler.js')) }).template);
-    const copies = script.split('\n').filter((l) => l.includes('aws s3 cp'));
+    const copies = script.split('\n').filter((l) => l.startsWith('aws s3'));
     expect(copies).toHaveLength(2);
     for (const c of copies) expect(c).toContain('--expected-bucket-owner "$ASSET_BUCKET_OWNER"');
     expect(script).toContain("ASSET_BUCKET_OWNER='<AWS::AccountId>'");

@@ -170,7 +170,7 @@ describe('worker deployment defaults', () => {
   test('installs Node.js 22 with dnf and fetches the runtime bundle from the asset bucket', () => {
     expect(script).toMatch(/^dnf install -y nodejs22 unzip$/m);
     expect(script).toContain("REGION='<AWS::Region>'");
-    expect(script).toMatch(/aws s3 cp --only-show-errors --region "\$REGION" --expected-bucket-owner "\$ASSET_BUCKET_OWNER" "s3:\/\/cdk-[^/]+-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}\/[0-9a-f]{64}\.zip" "\$archive"/);
+    expect(script).toMatch(/aws s3api get-object --region "\$REGION" --expected-bucket-owner "\$ASSET_BUCKET_OWNER" --bucket "cdk-[^"]+-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}" --key "[0-9a-f]{64}\.zip" "\$archive" >\/dev\/null/);
     expect(script).toContain('unzip -q -o "$archive" -d "/opt/spot-worker"');
   });
 

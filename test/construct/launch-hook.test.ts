@@ -161,7 +161,7 @@ describe('a failed boot step is loud and hands the instance back at once', () =>
   });
 
   test('the metadata step (instance id, group) comes before any package or download', () => {
-    const order = ['boot_step metadata', 'INSTANCE_ID="$(curl', 'ASG_NAME="$(curl', 'boot_step packages', 'dnf install', 'aws s3 cp', 'systemctl enable']
+    const order = ['boot_step metadata', 'INSTANCE_ID="$(curl', 'ASG_NAME="$(curl', 'boot_step packages', 'dnf install', 'aws s3api get-object', 'systemctl enable']
       .map((p) => script.findIndex((l) => l.startsWith(p)));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);

@@ -57,7 +57,7 @@ describe('pluggable handlers', () => {
     const script = userDataOf(template);
     expect(script).toContain('SPOT_WORKER_HANDLER="module"');
     expect(script).toContain('SPOT_WORKER_HANDLER_MODULE="/opt/spot-worker-handler/handler.js"');
-    expect(script).toMatch(/aws s3 cp .* "s3:\/\/[^"]+\/[0-9a-f]{64}\.js" "\$fetched"/);
+    expect(script).toMatch(/aws s3api get-object .* --bucket "[^"]+" --key "[0-9a-f]{64}\.js" "\$fetched"/);
     expect(script).toContain('mv -f "$fetched" "/opt/spot-worker-handler/handler.js"');
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
     const download = statements.find((st: any) => st.Sid === 'DownloadRuntimeAndHandler');

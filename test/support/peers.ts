@@ -29,11 +29,14 @@ const DEFAULTS: Record<string, string> = {
   AARCH64_SYSROOT: '/usr/aarch64-linux-gnu',
   /** The runtime's arm64 bundle the example apps deploy (built, not installed). */
   RUNTIME_BUNDLE: path.join(ROOT, 'worker-runtime/dist/bundle-arm64/spot-worker.js'),
+  /** The same bundle for x64 (the boot proof's stand-in instance is this machine). */
+  RUNTIME_BUNDLE_X64: path.join(ROOT, 'worker-runtime/dist/bundle-x64/spot-worker.js'),
 };
 
 /** How to get a peer that `scripts/peers.sh` does not install. */
 const HOW_TO_GET: Record<string, string> = {
   RUNTIME_BUNDLE: 'npx projen bundle:runtime',
+  RUNTIME_BUNDLE_X64: 'node worker-runtime/scripts/build-bundle.mjs --cpu x64',
   BOOT_ROOTFS: 'bash scripts/peers.sh as root on an x64 machine (debootstrap)',
 };
 
