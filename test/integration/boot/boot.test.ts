@@ -6,9 +6,11 @@
  * fleet is synthesized with the x64 build of the bundle because this machine is x64.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import { bootStepsRecord, writeBootSteps } from './boot-steps';
 import { BootWorld, createBootWorld, journalText, runUserData, serviceLog } from './boot-world';
 import { synthesizeFleet, SynthesizedFleet } from './template';
 import { describeWithPeers } from '../../support/peers';
@@ -31,6 +33,7 @@ describeWithPeers(['BOOT_ROOTFS', 'NODE22_HOST_BIN', 'MOTO_SERVER_BIN', 'AEMM_BI
   }, 60_000);
 
   test('runs every step, starts the worker under systemd, and the worker converts an upload to a PDF', async () => {
+    const loadAtStart = os.loadavg()[0];
     world = await createBootWorld(fleet!);
     const w = world;
     const boot = await runUserData(w);
@@ -58,5 +61,12 @@ describeWithPeers(['BOOT_ROOTFS', 'NODE22_HOST_BIN', 'MOTO_SERVER_BIN', 'AEMM_BI
     }, 90_000).catch((e: Error) => { throw new Error(`${e.message}; journal:\n${journalText(w).slice(-4000)}`); });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.indexOf(jpeg)).toBeGreaterThan(0);
+
+    // The step times (recorded, not asserted): bench/boot/boot-steps.json with BOOT_STEPS_WRITE=1.
+    const ready = serviceLog(w).find((l) => l.msg === 'worker started')!;
+    const record = bootStepsRecord(boot.steps, Date.parse(String(ready.time)) / 1000, loadAtStart);
+    if (process.env.BOOT_STEPS_WRITE === '1') writeBootSteps(record);
+    // eslint-disable-next-line no-console
+    console.log(`boot steps: ${record.steps.map((s) => `${s.name} ${s.seconds} s`).join(', ')}; script ${record.bootScriptSeconds} s; to ready ${record.serviceToReadySeconds} s`);
   }, 300_000);
 });
