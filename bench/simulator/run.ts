@@ -112,7 +112,21 @@ export function main(): SimulatorRun {
     });
     fs.writeFileSync(path.join(CHARTS, `scaling-${trace.name}.svg`), renderChart(trace, rs));
   }
+  // The idle release time against the traces' lower bounds (section 4): the template's value (about one boot) and others.
+  const sweepTraces = traces.filter((t) => ['burst', 'diurnal', 'trickle'].includes(t.name));
+  const sweep = [1, 30, 60, boot.totalSeconds, 2 * boot.totalSeconds].map((after) => {
+    const p: FleetPolicy = { ...ours, worker: ourWorker(times, slots, after) };
+    return {
+      releaseAfterSeconds: after,
+      traces: sweepTraces.map((t) => {
+        const r = simulate(p, t, config);
+        const vsLowerBound = r.instanceHours / lowerBounds[t.name].instanceHours;
+        return { trace: t.name, vsLowerBound, p95Seconds: r.p95Seconds, autoscalingCalls: r.autoscalingCalls };
+      }),
+    };
+  });
   fs.writeFileSync(path.join(OUT, 'simulator.json'), JSON.stringify({
+    releaseSweep: sweep,
     origin,
     times,
     slots,
@@ -159,6 +173,12 @@ export function main(): SimulatorRun {
     '',
     table(['trace', 'policy', 'done', 'instance-h', '÷ lower bound', 'idle instance-h', 'wake s', 'p50 s', 'p95 s', 'lost', 'DLQ', 'unfinished', 'max instances',
       'SQS requests / 1000 images', 'Auto Scaling calls / 1000 images', 'ends at 0'], rows),
+    '',
+    `Idle self-release time (ours with only the worker's release time changed; instance-hours ÷ lower bound, p95 s; the template's value is ${release ?? '—'} s, the modelled boot ${boot.totalSeconds.toFixed(0)} s):`,
+    '',
+    table(['release after (s)', ...sweepTraces.map((t) => `${t.name} ÷ LB`), ...sweepTraces.map((t) => `${t.name} p95 s`)], sweep.map((x) => [
+      x.releaseAfterSeconds.toFixed(0), ...x.traces.map((y) => fmt(y.vsLowerBound, 2)), ...x.traces.map((y) => fmt(y.p95Seconds, 0)),
+    ])),
     '',
     ...traces.map((t) => `![${t.name}](bench/scaling-${t.name}.svg)`),
     '',
