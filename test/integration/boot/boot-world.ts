@@ -35,6 +35,8 @@ export interface BootWorld {
   readonly queueUrl: string;
   readonly groupName: string;
   readonly instanceId: string;
+  /** Where the assets were published (bucket, key), as the user data fetches them. */
+  readonly assetObjects: Array<{ bucket: string; key: string }>;
   /** The decoded user data of the synthesized launch template. */
   readonly script: string;
   destroy(): Promise<void>;
@@ -43,6 +45,8 @@ export interface BootWorld {
 export interface BootWorldOptions {
   /** Extra arguments of the metadata mock's `spot` command (default: no notice within the hour). */
   readonly metadataMockArgs?: string[];
+  /** Values of the template's parameters, by logical id. */
+  readonly parameters?: Record<string, string>;
 }
 
 /** Starts the instance and its peers and deploys the synthesized fleet to moto. */
@@ -71,7 +75,7 @@ export async function createBootWorld(fleet: SynthesizedFleet, options: BootWorl
     const sqs = new SQSClient(cfg);
     const autoScaling = new AutoScalingClient(cfg);
     clients.push(s3, sqs, autoScaling);
-    const deployed = await deploy(fleet, { s3, sqs, autoScaling, endpoint });
+    const deployed = await deploy(fleet, { s3, sqs, autoScaling, endpoint }, options.parameters ?? {});
 
     // The metadata mock answers as the group's instance would: its id and its group tag.
     const mockConfig = path.join(instance.work, 'aemm-config.json');
@@ -124,10 +128,10 @@ async function createLogGroup(endpoint: string, logGroupName: string): Promise<v
  * Creates what the user data refers to, from the template's properties, and returns what the
  * references resolve to. Names are chosen here (CloudFormation would generate them).
  */
-async function deploy(fleet: SynthesizedFleet, c: Clients) {
+async function deploy(fleet: SynthesizedFleet, c: Clients, parameters: Record<string, string>) {
   const t = fleet.template;
   const d: Deployment = {
-    refs: { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': 'BootProof' },
+    refs: { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': 'BootProof', ...parameters },
     attributes: {},
   };
   const name = (id: string) => `bootproof-${id.toLowerCase()}`.slice(0, 63);
@@ -171,8 +175,10 @@ async function deploy(fleet: SynthesizedFleet, c: Clients) {
   await drainTestEvents(c.sqs, Object.values(d.refs).filter((v) => v.includes('/bootproof-')));
 
   // The CDK asset bucket and what cdk-assets would publish to it.
+  const assetObjects: Array<{ bucket: string; key: string }> = [];
   for (const a of fleet.fileAssets) {
     const assetBucket = String(resolve({ 'Fn::Sub': a.bucketName }, d));
+    assetObjects.push({ bucket: assetBucket, key: a.objectKey });
     await c.s3.send(new CreateBucketCommand({ Bucket: assetBucket })).catch((e: { name?: string }) => {
       if (e.name !== 'BucketAlreadyOwnedByYou') throw e;
     });
@@ -208,7 +214,7 @@ async function deploy(fleet: SynthesizedFleet, c: Clients) {
   const instanceId = instances.find((i) => i.AutoScalingGroupName === groupName)?.InstanceId;
   if (!instanceId) throw new Error('moto started no instance in the group');
   const queueId = queues.find(([, r]) => r.Properties?.RedrivePolicy)![0];
-  return { deployment: d, bucket, queueUrl: d.refs[queueId], groupName, instanceId };
+  return { deployment: d, bucket, queueUrl: d.refs[queueId], groupName, instanceId, assetObjects };
 }
 
 /** S3 sends a test event to a freshly configured queue; drop it so the worker sees uploads only. */

@@ -51,11 +51,13 @@ export class BootInstance {
       `mount --bind ${options.nodeDir} ${root}${NODE_STAGE}`,
       `mount -o remount,bind,ro ${root}${NODE_STAGE}`,
       'echo ready',
-      // PID 1 of the namespace: reaps orphans until the instance is stopped (SIGKILL via --kill-child).
-      'while :; do sleep 3600 & wait $! || true; done',
+      // PID 1 of the namespace: reaps orphans until the instance is stopped, or until the test process
+      // is gone (its end of stdin closes), so that no instance outlives a test run that was killed.
+      'exec 3<&0',
+      'cat <&3 >/dev/null & wait $!',
     ].join('\n');
     const holder = spawn('unshare', ['--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', 'bash', '-c', setup], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
     holder.stdout!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -34,11 +34,11 @@ export interface SynthesizedFleet {
 }
 
 /** Synthesizes one stack holding one fleet into a new temporary cdk.out. */
-export function synthesizeFleet(props: QueueDrivenSpotWorkerFleetProps): SynthesizedFleet {
+export function synthesizeFleet(props: QueueDrivenSpotWorkerFleetProps | ((stack: Stack) => QueueDrivenSpotWorkerFleetProps)): SynthesizedFleet {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'spot-boot-cdk-out-'));
   const app = new App({ outdir });
   const stack = new Stack(app, 'BootProof');
-  new QueueDrivenSpotWorkerFleet(stack, 'Fleet', props);
+  new QueueDrivenSpotWorkerFleet(stack, 'Fleet', typeof props === 'function' ? props(stack) : props);
   const assembly = app.synth();
   const artifact = assembly.getStackByName(stack.stackName);
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, `${artifact.stackName}.assets.json`), 'utf8')) as {
