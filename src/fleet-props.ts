@@ -321,9 +321,9 @@ export interface QueueDrivenSpotWorkerFleetProps {
   /**
    * How long an idle worker waits, with the queue empty (no message visible or in flight), before it
    * ends its own instance (TerminateInstanceInAutoScalingGroup, decrementing the desired capacity,
-   * never below `minCapacity`). The default is about one modelled boot (EC2 launch to the worker
-   * polling): keeping an instance idle longer than a relaunch costs more than the relaunch (a
-   * ski-rental rule, at most twice the least instance time; docs/benchmarks.md). Raise it when your
+   * never below `minCapacity`). The default is about one boot on EC2 (launch to the worker polling,
+   * assumed: 40 s + 50 s): keeping an instance idle longer than a relaunch costs more than the relaunch
+   * (a ski-rental rule, at most twice the least instance time; docs/benchmarks.md). Raise it when your
    * latency goal cannot absorb a boot after each gap longer than this; `Duration.seconds(0)`
    * disables the self-release (the scale-to-zero alarm still applies). Whole seconds, at most 1 day.
    *
