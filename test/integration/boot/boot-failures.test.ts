@@ -8,9 +8,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CfnParameter, Duration } from 'aws-cdk-lib';
-import { BootWorld, BootWorldOptions, createBootWorld, journalText, runUserData, serviceLog } from './boot-world';
+import { BootWorld, BootWorldOptions, createBootWorld, journalText, REGION, runUserData, serviceLog } from './boot-world';
 import { synthesizeFleet, SynthesizedFleet } from './template';
 import { describeWithPeers } from '../../support/peers';
 import { waitUntil } from '../aemm/support';
@@ -50,7 +52,7 @@ describeWithPeers(PEERS, 'boot proof variants: failures mark the instance unheal
     for (const f of [defaults, parameterized]) if (f) fs.rmSync(f.outdir, { recursive: true, force: true });
   }, 120_000);
 
-  test('a bundle whose sha256 differs from the one in the user data fails the boot before unzip and marks the instance unhealthy', async () => {
+  test('a bundle whose sha256 differs from the one in the user data fails the boot before unzip, is counted and logged, and marks the instance unhealthy', async () => {
     const w = await world(defaults!);
     const bundle = w.assetObjects.find((a) => a.key.endsWith('.zip'))!;
     await w.s3.send(new PutObjectCommand({ Bucket: bundle.bucket, Key: bundle.key, Body: Buffer.from('PK\u0003\u0004 not the bundle the template was synthesized with') }));
@@ -65,6 +67,20 @@ describeWithPeers(PEERS, 'boot proof variants: failures mark the instance unheal
     expect(fs.existsSync(w.instance.file('/etc/systemd/system/spot-worker.service'))).toBe(false);
     // moto has no CompleteLifecycleAction, so the script's ABANDON fails there and it falls back to SetInstanceHealth.
     expect(await health(w)).toBe('Unhealthy');
+    // Counted (the construct alarms on it) and written where it outlives the instance.
+    const cfg = { region: REGION, endpoint: w.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const cloudWatch = new CloudWatchClient(cfg);
+    const logs = new CloudWatchLogsClient(cfg);
+    try {
+      const metrics = await cloudWatch.send(new ListMetricsCommand({ Namespace: 'SpotWorkerFleet', MetricName: 'InstancesMarkedUnhealthy' }));
+      expect(metrics.Metrics?.map((m) => m.Dimensions?.map((d) => d.Name))).toEqual([['Fleet']]);
+      const logGroupName = /^SPOT_WORKER_LOG_GROUP="([^"]+)"$/m.exec(w.script)![1];
+      const events = await logs.send(new GetLogEventsCommand({ logGroupName, logStreamName: `${w.instanceId}/boot` }));
+      expect(JSON.parse(events.events![0].message!)).toMatchObject({ level: 'error', msg: 'boot failed', step: 'runtime', exitCode: 1 });
+    } finally {
+      cloudWatch.destroy();
+      logs.destroy();
+    }
   }, 300_000);
 
   test('a configuration the runtime rejects (a deploy-time value) marks the instance unhealthy once, while systemd keeps restarting the worker', async () => {
