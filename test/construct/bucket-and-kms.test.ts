@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { QueueDrivenSpotWorkerFleet } from '../../src';
-import { FAKE_BUNDLE, onlyResource, synthFleet } from './support/fleet-stack';
+import { byoKmsQueues, FAKE_BUNDLE, onlyResource, synthFleet } from './support/fleet-stack';
 import { testApp } from '../support/test-app';
 
 const actionsOf = (s: any): string[] => ([] as string[]).concat(s.Action).sort();
@@ -36,19 +36,6 @@ describe('the own bucket', () => {
 });
 
 describe('bring-your-own KMS-encrypted queue and dead-letter queue', () => {
-  const byoKmsQueues = (stack: Stack) => {
-    const queueKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
-    const dlqKey = new kms.Key(stack, 'DlqKey', { enableKeyRotation: true });
-    const deadLetterQueue = new sqs.Queue(stack, 'MyDlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: dlqKey, enforceSSL: true });
-    const queue = new sqs.Queue(stack, 'MyQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: queueKey,
-      enforceSSL: true,
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
-    });
-    return { queue, deadLetterQueue };
-  };
-
   test('synthesizes with the grants: S3 on the queue key (for this bucket), the role exactly what SQS needs', () => {
     const { template } = synthFleet({}, byoKmsQueues);
     const keys = template.findResources('AWS::KMS::Key');

@@ -2,30 +2,14 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describeWithPeers, peerPath } from '../support/peers';
-import { synthFleet } from './support/fleet-stack';
+import { byoKmsQueues, synthFleet } from './support/fleet-stack';
 
 /**
  * Issue 12, Must show: a stack with a bring-your-own KMS queue and DLQ synthesizes, lints clean and passes cdk-nag
  * (the grants themselves are asserted in bucket-and-kms.test.ts).
  */
-function byoKmsQueues(stack: Stack) {
-  const queueKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
-  const dlqKey = new kms.Key(stack, 'DlqKey', { enableKeyRotation: true });
-  const deadLetterQueue = new sqs.Queue(stack, 'MyDlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: dlqKey, enforceSSL: true });
-  const queue = new sqs.Queue(stack, 'MyQueue', {
-    encryption: sqs.QueueEncryption.KMS,
-    encryptionMasterKey: queueKey,
-    enforceSSL: true,
-    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
-  });
-  return { queue, deadLetterQueue };
-}
-
 describe('bring-your-own KMS queue and DLQ: the whole template', () => {
   test('cdk-nag AwsSolutions: no unacknowledged finding', () => {
     const { stack } = synthFleet({}, byoKmsQueues);

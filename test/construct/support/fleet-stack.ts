@@ -1,6 +1,8 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { QueueDrivenSpotWorkerFleet, QueueDrivenSpotWorkerFleetProps } from '../../../src';
 import { testApp } from '../../support/test-app';
 
@@ -48,4 +50,18 @@ export function userDataOf(template: Template): string {
     return JSON.stringify(v);
   };
   return render(lt.Properties.LaunchTemplateData.UserData['Fn::Base64']);
+}
+
+/** A bring-your-own queue and DLQ, each encrypted with its own customer-managed KMS key (for `synthFleet`'s `extra`). */
+export function byoKmsQueues(stack: Stack): { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue } {
+  const queueKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
+  const dlqKey = new kms.Key(stack, 'DlqKey', { enableKeyRotation: true });
+  const deadLetterQueue = new sqs.Queue(stack, 'MyDlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: dlqKey, enforceSSL: true });
+  const queue = new sqs.Queue(stack, 'MyQueue', {
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: queueKey,
+    enforceSSL: true,
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+  });
+  return { queue, deadLetterQueue };
 }
