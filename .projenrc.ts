@@ -237,10 +237,12 @@ const demo = project.addTask('demo', {
 });
 demo.spawn(buildRuntime);
 // Six copies of the samples give the policy a backlog to scale out on (target 40 s ÷ 5 s = 8 messages per
-// worker, so up to the 4-worker maximum); a Spot notice every 2 s while there is work shows workers draining,
-// handing work back and being replaced, and a few reach the idle fleet before it scales to zero.
+// worker, so up to the 4-worker maximum); one job per worker and 80 ms per storage request (about S3's round
+// trip) make the 60 images last long enough to watch that, where 64 adaptive slots would finish them in half a
+// second on one worker. A Spot notice every 2 s while there is work shows workers draining, handing work back
+// and being replaced; idle workers then release themselves.
 demo.exec('node worker-runtime/bin/spot-worker.js local --images examples/sample-images --out local-run/demo --label demo'
-  + ' --copies 6 --acceptable-latency 40 --expected-processing-time 5 --interrupt-every 2');
+  + ' --copies 6 --acceptable-latency 40 --expected-processing-time 5 --interrupt-every 2 --concurrency 1 --storage-latency 80ms');
 project.addTask('test:bindings', {
   description: 'Package the Python, Java and Go bindings (jsii-pacmak) and run one smoke app per language',
   exec: 'bash scripts/test-bindings.sh',

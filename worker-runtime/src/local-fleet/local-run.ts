@@ -368,8 +368,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     if (!busy && finished >= fed.size && fed.size > 0 && fleet.live().length > 0 && state.desired > 0 && !options.watch) {
       if (waitingForZeroSince === undefined) {
         waitingForZeroSince = elapsed();
-        progress.note(`queue empty: the fleet scales to zero after ${planInputs.scaleToZeroAfterMinutes} CloudWatch minutes without messages`
-          + ` (${(planInputs.scaleToZeroAfterMinutes * minuteMs / 1000).toFixed(1)} s here); workers idle until then, as on AWS`);
+        progress.note('queue empty: each idle worker releases itself (idleReleaseAfter); the scale-to-zero rule, after'
+          + ` ${planInputs.scaleToZeroAfterMinutes} CloudWatch minutes without messages (${(planInputs.scaleToZeroAfterMinutes * minuteMs / 1000).toFixed(1)} s here), is the fallback`);
       }
     } else if (busy) {
       waitingForZeroSince = undefined;
