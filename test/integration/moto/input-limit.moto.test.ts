@@ -14,25 +14,24 @@ import { runJob } from '../../../worker-runtime/src/core/job';
 import { KeyMapper } from '../../../worker-runtime/src/core/key-mapping';
 import { silentLogger } from '../../../worker-runtime/src/core/logger';
 import { describeWithPeers, motoEnv, RunningPeer, startMoto } from '../../support/peers';
+import { setProcessEnv } from '../../support/process-env';
 
-const ENV_KEYS = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL'];
 const LIMIT = 1024 * 1024;
 
 describeWithPeers(['MOTO_SERVER_BIN'], 'input size limit without a size in the event (moto server)', () => {
   let moto: RunningPeer;
   let adapters: AwsAdapters;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: (() => void) | undefined;
   beforeAll(async () => {
     moto = await startMoto();
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
-    Object.assign(process.env, motoEnv(moto.endpoint));
+    restoreEnv = setProcessEnv(motoEnv(moto.endpoint));
     adapters = await createAwsAdapters(loadRunConfig({
       SPOT_WORKER_QUEUE_URL: 'http://127.0.0.1/1/q', SPOT_WORKER_DLQ_URL: 'http://127.0.0.1/1/d', SPOT_WORKER_IMDS_POLL_SECONDS: '0',
     }), silentLogger);
   });
   afterAll(async () => {
     adapters?.close();
-    for (const k of ENV_KEYS) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; }
+    restoreEnv?.();
     await moto?.stop();
   });
 

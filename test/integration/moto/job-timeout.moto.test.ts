@@ -13,20 +13,18 @@ import type { Handler } from '../../../worker-runtime/src/core/handler';
 import { createJsonLogger, silentLogger } from '../../../worker-runtime/src/core/logger';
 import type { Worker } from '../../../worker-runtime/src/core/worker';
 import { describeWithPeers, RunningPeer, startMoto } from '../../support/peers';
+import { setProcessEnv } from '../../support/process-env';
 
 jest.setTimeout(120_000);
 
-const ENV_KEYS = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL'];
-
 describeWithPeers(['MOTO_SERVER_BIN'], 'Per-job timeout against moto server', () => {
   let moto: RunningPeer;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: (() => void) | undefined;
   const cleanups: Array<() => Promise<void> | void> = [];
 
   beforeAll(async () => {
     moto = await startMoto();
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
-    Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_ENDPOINT_URL: moto.endpoint });
+    restoreEnv = setProcessEnv({ AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_ENDPOINT_URL: moto.endpoint });
   });
 
   afterEach(async () => {
@@ -34,10 +32,7 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'Per-job timeout against moto server', ()
   });
 
   afterAll(async () => {
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv?.();
     await moto?.stop();
   });
 

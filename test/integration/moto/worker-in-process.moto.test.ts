@@ -13,11 +13,9 @@ import { createJsonLogger, silentLogger } from '../../../worker-runtime/src/core
 import type { InterruptionNotice, InterruptionSource, ReceiveOptions, WorkQueue } from '../../../worker-runtime/src/core/ports';
 import { Worker } from '../../../worker-runtime/src/core/worker';
 import { describeWithPeers, RunningPeer, startMoto } from '../../support/peers';
+import { setProcessEnv } from '../../support/process-env';
 
 jest.setTimeout(90_000);
-
-const ENV_KEYS = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3',
-  'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'AWS_ENDPOINT_URL_CLOUDWATCH'];
 
 /** An interruption source the test triggers by hand (the IMDS one is tested against AEMM). */
 class ManualInterruptions implements InterruptionSource {
@@ -29,13 +27,12 @@ class ManualInterruptions implements InterruptionSource {
 
 describeWithPeers(['MOTO_SERVER_BIN'], 'Worker with createAwsAdapters against moto server', () => {
   let moto: RunningPeer;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: (() => void) | undefined;
   const cleanups: Array<() => Promise<void> | void> = [];
 
   beforeAll(async () => {
     moto = await startMoto();
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
-    Object.assign(process.env, {
+    restoreEnv = setProcessEnv({
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
@@ -43,8 +40,9 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'Worker with createAwsAdapters against mo
       AWS_ENDPOINT_URL_SQS: moto.endpoint,
       AWS_ENDPOINT_URL_AUTO_SCALING: moto.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH: moto.endpoint,
+      // Only the per-service variables: a general endpoint would hide one the adapters failed to read.
+      AWS_ENDPOINT_URL: undefined,
     });
-    delete process.env.AWS_ENDPOINT_URL;
   });
 
   afterEach(async () => {
@@ -52,10 +50,7 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'Worker with createAwsAdapters against mo
   });
 
   afterAll(async () => {
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv?.();
     await moto?.stop();
   });
 
