@@ -324,12 +324,26 @@ export interface QueueDrivenSpotWorkerFleetProps {
    * never below `minCapacity`). The default is about one boot on EC2 (launch to the worker polling,
    * assumed: 40 s + 50 s): keeping an instance idle longer than a relaunch costs more than the relaunch
    * (a ski-rental rule, at most twice the least instance time; docs/benchmarks.md). Raise it when your
-   * latency goal cannot absorb a boot after each gap longer than this; `Duration.seconds(0)`
+   * latency goal cannot absorb a boot after each gap longer than this (and see `idleReleaseEarly`,
+   * which lets a worker on sparse traffic leave sooner); `Duration.seconds(0)`
    * disables the self-release (the scale-to-zero alarm still applies). Whole seconds, at most 1 day.
    *
    * @default Duration.seconds(90)
    */
   readonly idleReleaseAfter?: Duration;
+
+  /**
+   * Whether an idle worker may leave before `idleReleaseAfter`: when the messages its instance took
+   * arrived on average further apart than `idleReleaseAfter` (or it took only one, after a quiet
+   * spell), it ends its instance as soon as it is idle with the queue empty (5 s). On such sparse
+   * traffic waiting is the dearer choice: the next message comes later than a relaunch would take
+   * anyway, so the wait is billed idle time (docs/benchmarks.md, section 4). The price is latency:
+   * after each such gap the next image waits for a wake and a boot. Set `false` when your latency
+   * goal cannot absorb that and an instance should always stay `idleReleaseAfter` after its last job.
+   *
+   * @default true
+   */
+  readonly idleReleaseEarly?: boolean;
 
   /**
    * Extra `SPOT_WORKER_*` environment variables for the runtime (e.g. `SPOT_WORKER_MAX_IMAGE_BYTES`).
@@ -423,6 +437,7 @@ export interface ResolvedFleetProps {
   readonly rootVolumeSizeGiB: number;
   readonly idleGracePeriod: Duration;
   readonly idleReleaseAfter: Duration;
+  readonly idleReleaseEarly: boolean;
   readonly metricsNamespace: string;
 }
 
@@ -675,6 +690,7 @@ export function resolveFleetProps(props: QueueDrivenSpotWorkerFleetProps): Resol
     rootVolumeSizeGiB,
     idleGracePeriod,
     idleReleaseAfter,
+    idleReleaseEarly: props.idleReleaseEarly ?? RUNTIME_ENV.SPOT_WORKER_IDLE_RELEASE_EARLY.default,
     metricsNamespace,
   };
 }

@@ -178,6 +178,7 @@ export class QueueDrivenSpotWorkerFleet extends Construct {
       // Not rounded: a fraction of a second reaches the check below, which says what to change.
       SPOT_WORKER_IDLE_GRACE_SECONDS: String(cfg.idleGracePeriod.toSeconds({ integral: false })),
       SPOT_WORKER_IDLE_RELEASE_SECONDS: String(cfg.idleReleaseAfter.toSeconds({ integral: false })),
+      SPOT_WORKER_IDLE_RELEASE_EARLY: String(cfg.idleReleaseEarly),
       SPOT_WORKER_LIFECYCLE_HEARTBEAT_SECONDS: String(cfg.drainTimeout.toSeconds()),
       SPOT_WORKER_METRICS_NAMESPACE: cfg.metricsNamespace,
       SPOT_WORKER_FLEET_NAME: this.fleetName,

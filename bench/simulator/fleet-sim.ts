@@ -13,6 +13,8 @@ import { queryPeriod, targetTrackingAlarms } from '../../src/contract/alarm-eval
 import { MetricDelays, MetricStore } from '../../src/contract/metric-store';
 import { evaluatePolicies, INITIAL_POLICY_MEMORY } from '../../src/contract/scaling-model';
 import { MetricQuery } from '../../src/contract/scaling-plan';
+import { ArrivalSpacing } from '../../worker-runtime/src/core/arrival-spacing';
+import { EARLY_ATTEMPTS } from '../../worker-runtime/src/core/idle-release';
 
 export interface SimConfig {
   readonly seed: number;
@@ -114,6 +116,10 @@ interface Instance {
   pollToken: number;
   lastJobEndAt: number;
   idleSince?: number;
+  /** The send times of the first deliveries it took (the runtime's early-leave evidence). */
+  readonly spacing: ArrivalSpacing;
+  /** Early leave attempts since its last message that did not end in a leave. */
+  earlyAttempts: number;
 }
 
 interface Job {
@@ -195,11 +201,17 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
     sqsRequests += n;
     lastQueueActivity = now;
   };
+  /** The idle time the runtime's rule asks for now (core/idle-release.ts): early on sparse arrivals, else the full period. */
+  const releaseAfter = (inst: Instance): number => {
+    const full = w.releaseIdleAfterSeconds!;
+    const early = w.releaseEarlyAfterSeconds;
+    return early !== undefined && early < full && inst.earlyAttempts < EARLY_ATTEMPTS && inst.spacing.isSparserThan(full) ? early : full;
+  };
   const markIdle = (inst: Instance): void => {
     if (inst.state === 'inService' && inst.jobs.size === 0 && inst.idleSince === undefined) {
       inst.idleSince = now;
       if (w.releaseIdleAfterSeconds !== undefined) {
-        events.push(now + w.releaseIdleAfterSeconds, { kind: 'release-check', instance: inst, idleSince: now });
+        events.push(now + releaseAfter(inst), { kind: 'release-check', instance: inst, idleSince: now });
       }
     }
   };
@@ -212,7 +224,16 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
 
   const launch = (): void => {
     const inst: Instance = {
-      id: instances.length, launchedAt: now, state: 'pending', draining: false, jobs: new Set(), polling: false, pollToken: 0, lastJobEndAt: -Infinity,
+      id: instances.length,
+      launchedAt: now,
+      state: 'pending',
+      draining: false,
+      jobs: new Set(),
+      polling: false,
+      pollToken: 0,
+      lastJobEndAt: -Infinity,
+      spacing: new ArrivalSpacing(),
+      earlyAttempts: 0,
     };
     instances.push(inst);
     events.push(now + config.bootSeconds, { kind: 'boot', instance: inst });
@@ -270,6 +291,9 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
   const startJob = (inst: Instance, m: Message): void => {
     m.receives++;
     endIdle(inst);
+    inst.earlyAttempts = 0;
+    // SQS's SentTimestamp of a first delivery (seconds here; the rule only compares spans).
+    if (m.receives === 1) inst.spacing.record(m.arrival);
     const service = rng.logNormal(w.serviceSecondsMean, config.serviceCv);
     const job: Job = { message: m, instance: inst, finishAt: now + service, fails: rng.next() < config.transientFailureRate, cancelled: false };
     inst.jobs.add(job);
@@ -359,8 +383,14 @@ export function simulate(fleet: FleetPolicy, trace: Trace, config: SimConfig = D
         // flight anywhere, or a group at its minimum (the call is refused), keeps it for another idle period.
         sqsRequests++;
         if (visibleCount() > 0 || messages.some((m) => m.state === 'inflight') || desired <= fleet.minCapacity) {
-          if (desired <= fleet.minCapacity) autoscalingCalls++;
-          events.push(now + w.releaseIdleAfterSeconds!, { kind: 'release-check', instance: inst, idleSince: ev.idleSince });
+          const early = releaseAfter(inst) < w.releaseIdleAfterSeconds!;
+          if (desired <= fleet.minCapacity) {
+            autoscalingCalls++;
+            if (early) inst.earlyAttempts = EARLY_ATTEMPTS; // a refused leave: only the full period from now on
+          } else if (early) {
+            inst.earlyAttempts++;
+          }
+          events.push(now + releaseAfter(inst), { kind: 'release-check', instance: inst, idleSince: ev.idleSince });
           break;
         }
         autoscalingCalls += 2; // TerminateInstanceInAutoScalingGroup (decrement) + CompleteLifecycleAction

@@ -17,7 +17,8 @@
  *
  * A policy that idles an instance for exactly `boot` before releasing it (the ski-rental rule) pays
  * per gap g ≤ boot: g; per gap g > boot: boot idle + boot relaunch = 2·boot ≤ 2·min(g, boot). So it
- * stays within 2 × LB by construction.
+ * stays within 2 × LB by construction; the runtime's early leave on sparse arrivals is argued, and
+ * simulated on traces built against it, in docs/benchmarks.md section 4.
  */
 export interface LowerBoundInput {
   readonly arrivals: readonly number[];

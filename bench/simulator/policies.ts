@@ -6,6 +6,7 @@
 import { FleetPolicy, MetricQuery, WorkerBehaviour } from './policy';
 import { DEFAULT_WARMUP_SECONDS } from '../../src/contract/scaling-plan';
 import { DEFAULT_MAX_CONCURRENCY } from '../../worker-runtime/src/core/adaptive-concurrency';
+import { EARLY_RELEASE_SECONDS } from '../../worker-runtime/src/core/idle-release';
 
 export interface ServiceTimes {
   /** Mean seconds per image on one slot of our runtime (S3 get + convert + S3 put + delete). */
@@ -29,9 +30,12 @@ export function adaptiveSlots(service: ServiceTimes, maxSlots = DEFAULT_MAX_CONC
  * Our runtime: `slots` jobs at once (one per vCPU in the earlier design, adaptive now), 20 s long
  * polls, batched deletes, busy instances protected; optionally it releases its own idle instance.
  */
-export function ourWorker(service: ServiceTimes, slots = 2, releaseIdleAfterSeconds?: number): WorkerBehaviour {
+export function ourWorker(service: ServiceTimes, slots = 2, releaseIdleAfterSeconds?: number, releaseEarly = false): WorkerBehaviour {
+  const early = releaseIdleAfterSeconds !== undefined && releaseEarly;
+  const release = releaseIdleAfterSeconds === undefined ? ''
+    : `, releases its instance after ${releaseIdleAfterSeconds} s idle${early ? ` (after ${EARLY_RELEASE_SECONDS} s when its messages came further apart)` : ''}`;
   return {
-    name: releaseIdleAfterSeconds === undefined ? `spot-worker runtime, ${slots} slots` : `spot-worker runtime, ${slots} slots, releases its instance after ${releaseIdleAfterSeconds} s idle`,
+    name: `spot-worker runtime, ${slots} slots${release}`,
     concurrency: slots,
     serviceSecondsMean: service.oursSeconds,
     longPollSeconds: 20,
@@ -42,6 +46,7 @@ export function ourWorker(service: ServiceTimes, slots = 2, releaseIdleAfterSeco
     protectsBusyInstances: true,
     drainsOnSpotNotice: true,
     releaseIdleAfterSeconds,
+    releaseEarlyAfterSeconds: early ? EARLY_RELEASE_SECONDS : undefined,
   };
 }
 

@@ -37,6 +37,12 @@ export interface WorkerBehaviour {
    * capacity, never below the minimum) after this long idle with an empty receive. @default never
    */
   readonly releaseIdleAfterSeconds?: number;
+  /**
+   * With the release: leave after this much idle time instead when the messages the instance took
+   * were sent on average further apart than `releaseIdleAfterSeconds` (the runtime's early leave,
+   * worker-runtime/src/core/arrival-spacing.ts). @default never early
+   */
+  readonly releaseEarlyAfterSeconds?: number;
 }
 
 /** The event-driven wake: each upload reaches a function that sets desired capacity 0 → 1. */

@@ -16,7 +16,8 @@ import { synthesizeOurTemplate } from './ours-template';
 import { adaptiveSlots, backlogRecipePolicy, ecsPatternsPolicy, ourWorker, samplePolicy, ServiceTimes } from './policies';
 import { FleetPolicy } from './policy';
 import { CfnTemplate, fleetPolicyFromTemplate } from './template-policy';
-import { burstTrace, diurnalTrace, singleAfterIdleTrace, singleTrace, Trace, trickleTrace } from './traces';
+import { burstTrace, diurnalTrace, periodicTrace, singleAfterIdleTrace, singleTrace, Trace, trickleTrace } from './traces';
+import { EARLY_RELEASE_SECONDS } from '../../worker-runtime/src/core/idle-release';
 import { table, writeSection } from '../report/doc-section';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -71,6 +72,12 @@ function releaseIdleAfter(template: CfnTemplate): number | undefined {
   return m && Number(m[1]) > 0 ? Number(m[1]) : undefined;
 }
 
+/** Whether the synthesized user data lets the worker leave early on sparse arrivals (SPOT_WORKER_IDLE_RELEASE_EARLY). */
+function releaseEarly(template: CfnTemplate): boolean {
+  const m = /SPOT_WORKER_IDLE_RELEASE_EARLY=(?:\\"|')?(\w+)/.exec(JSON.stringify(template));
+  return m !== null && /^(true|1|yes)$/i.test(m[1]);
+}
+
 function fmt(n: number | undefined, digits = 1): string {
   return n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits);
 }
@@ -90,8 +97,9 @@ export function main(): SimulatorRun {
   const template = synthesizeOurTemplate();
   const slots = adaptiveSlots(times);
   const release = releaseIdleAfter(template);
+  const early = releaseEarly(template);
   const ours = fleetPolicyFromTemplate(template, 'ours', 'QueueDrivenSpotWorkerFleet defaults, read from the synthesized template',
-    ourWorker(times, slots, release), WAKE_DELAY_SECONDS);
+    ourWorker(times, slots, release, early), WAKE_DELAY_SECONDS);
   // The same template's Auto Scaling policies with the earlier worker (one job per vCPU) and no upload wake: "today" in issue 13.
   const before: FleetPolicy = { ...ours, name: 'ours-before', source: 'the construct\'s Auto Scaling policies with the earlier worker (2 slots, one per vCPU) and no upload wake', worker: ourWorker(times, 2), wake: undefined };
   const max = ours.maxCapacity;
@@ -113,11 +121,27 @@ export function main(): SimulatorRun {
     fs.writeFileSync(path.join(CHARTS, `scaling-${trace.name}.svg`), renderChart(trace, rs));
   }
   // The idle release time against the traces' lower bounds (section 4): the template's value (about one boot) and others.
-  const sweepTraces = traces.filter((t) => ['burst', 'diurnal', 'trickle'].includes(t.name));
-  const sweep = [1, 30, 60, boot.totalSeconds, 2 * boot.totalSeconds].map((after) => {
-    const p: FleetPolicy = { ...ours, worker: ourWorker(times, slots, after) };
+  // Two traces built against the rule: images arriving just after an early leave (wake + boot + early leave + 1 s
+  // apart) and just after a full idle period (release + 1 s apart).
+  const traps = [
+    periodicTrace('after-early-leave', WAKE_DELAY_SECONDS + boot.totalSeconds + EARLY_RELEASE_SECONDS + 1),
+    ...(release === undefined ? [] : [periodicTrace('after-idle-period', release + 1)]),
+  ];
+  for (const t of traps) {
+    lowerBounds[t.name] = lowerBound({
+      arrivals: t.arrivals, jobSeconds: times.oursSeconds, slots, bootSeconds: boot.totalSeconds, latencyGoalSeconds: LATENCY_GOAL_SECONDS,
+    });
+  }
+  const sweepTraces = [...traces.filter((t) => ['burst', 'diurnal', 'trickle'].includes(t.name)), ...traps];
+  const variants: Array<{ after: number; early: boolean }> = [
+    ...[1, 30, 60, boot.totalSeconds, 2 * boot.totalSeconds].map((after) => ({ after, early: false })),
+    ...[boot.totalSeconds, ...(release === undefined ? [] : [release])].map((after) => ({ after, early: true })),
+  ];
+  const sweep = variants.map(({ after, early: earlyLeave }) => {
+    const p: FleetPolicy = { ...ours, worker: ourWorker(times, slots, after, earlyLeave) };
     return {
       releaseAfterSeconds: after,
+      early: earlyLeave,
       traces: sweepTraces.map((t) => {
         const r = simulate(p, t, config);
         const vsLowerBound = r.instanceHours / lowerBounds[t.name].instanceHours;
@@ -164,7 +188,7 @@ export function main(): SimulatorRun {
       + `**${slots} slots** per instance (adaptive concurrency on one event loop), the earlier design 2 slots; the sample = ImageMagick + ${SAMPLE_CLI_SECONDS} s of AWS CLI calls, 1 slot. `
       + `Launch to polling **${boot.totalSeconds.toFixed(0)} s**: ${boot.origin}. Upload wake ${WAKE_DELAY_SECONDS} s after the upload (quiet interval ${ours.wake?.quietSeconds ?? '—'} s). `
       + `Inactive queue: after ${INACTIVE_QUEUE.afterSeconds / 3600} h without messages or calls, metrics ${INACTIVE_QUEUE.metricDelaySeconds / 60} min late on activation. `
-      + `Idle self-release: ${release === undefined ? 'not configured by the template' : `${release} s`}.`,
+      + `Idle self-release: ${release === undefined ? 'not configured by the template' : `${release} s${early ? `, or ${EARLY_RELEASE_SECONDS} s when the instance's messages came further apart (early leave)` : ''}`}.`,
     '',
     sizing,
     '',
@@ -174,10 +198,11 @@ export function main(): SimulatorRun {
     table(['trace', 'policy', 'done', 'instance-h', '÷ lower bound', 'idle instance-h', 'wake s', 'p50 s', 'p95 s', 'lost', 'DLQ', 'unfinished', 'max instances',
       'SQS requests / 1000 images', 'Auto Scaling calls / 1000 images', 'ends at 0'], rows),
     '',
-    `Idle self-release time (ours with only the worker's release time changed; instance-hours ÷ lower bound, p95 s; the template's value is ${release ?? '—'} s, the modelled boot ${boot.totalSeconds.toFixed(0)} s):`,
+    `Idle self-release time (ours with only the worker's release rule changed; instance-hours ÷ lower bound, p95 s; the template's value is ${release ?? '—'} s`
+      + `${early ? ' with the early leave' : ''}, the modelled boot ${boot.totalSeconds.toFixed(0)} s; "early": the worker leaves ${EARLY_RELEASE_SECONDS} s after its last job when the messages it took were sent further apart than the release time):`,
     '',
-    table(['release after (s)', ...sweepTraces.map((t) => `${t.name} ÷ LB`), ...sweepTraces.map((t) => `${t.name} p95 s`)], sweep.map((x) => [
-      x.releaseAfterSeconds.toFixed(0), ...x.traces.map((y) => fmt(y.vsLowerBound, 2)), ...x.traces.map((y) => fmt(y.p95Seconds, 0)),
+    table(['release after (s)', 'early leave', ...sweepTraces.map((t) => `${t.name} ÷ LB`), ...sweepTraces.map((t) => `${t.name} p95 s`)], sweep.map((x) => [
+      x.releaseAfterSeconds.toFixed(0), x.early ? 'yes' : 'no', ...x.traces.map((y) => fmt(y.vsLowerBound, 2)), ...x.traces.map((y) => fmt(y.p95Seconds, 0)),
     ])),
     '',
     ...traces.map((t) => `![${t.name}](bench/scaling-${t.name}.svg)`),

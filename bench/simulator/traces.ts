@@ -89,3 +89,18 @@ export function singleAfterIdleTrace(idleSeconds = 24 * 3600, horizonSeconds = i
     horizonSeconds,
   };
 }
+
+/**
+ * An adversarial trace for the idle release: one image every `periodSeconds` for `count` images. With
+ * a period just longer than the idle release (or than a wake, a boot and the early leave together),
+ * each image arrives right after the instance of the previous one has left, so every image pays a
+ * relaunch: the worst case the rule's bound has to cover.
+ */
+export function periodicTrace(name: string, periodSeconds: number, count = 120, horizonSeconds = count * periodSeconds + 3600): Trace {
+  return {
+    name,
+    description: `one image every ${periodSeconds.toFixed(0)} s (${count} images; built so that each arrives just after the previous instance left)`,
+    arrivals: Array.from({ length: count }, (_, i) => 600 + i * periodSeconds),
+    horizonSeconds,
+  };
+}

@@ -27,7 +27,7 @@ interface VarCommon {
   readonly meaning: string;
   readonly setBy: EnvSetter;
   /** The construct prop the value comes from, and how that prop is typed (for synth-time messages). */
-  readonly prop?: { readonly name: string; readonly type: 'number' | 'Duration' | 'string' };
+  readonly prop?: { readonly name: string; readonly type: 'number' | 'Duration' | 'string' | 'boolean' };
   /** The docs' default column when the default is not a literal (computed at run time, or unset). */
   readonly defaultText?: string;
 }
@@ -234,6 +234,13 @@ export const RUNTIME_ENV = {
     max: 86_400,
     default: 90,
     meaning: 'an idle worker ends its own instance (TerminateInstanceInAutoScalingGroup, decrementing the desired capacity) after this long idle with the queue empty (visible and in flight); 0 never',
+  },
+  SPOT_WORKER_IDLE_RELEASE_EARLY: {
+    type: 'bool',
+    setBy: 'construct',
+    prop: { name: 'idleReleaseEarly', type: 'boolean' },
+    default: true,
+    meaning: 'an idle worker whose messages arrived on average further apart than the idle release time leaves as soon as it is idle with the queue empty (5 s), not after the full time (docs/benchmarks.md, section 4)',
   },
   SPOT_WORKER_ASG_NAME: {
     type: 'string', setBy: 'boot', meaning: 'the Auto Scaling group (enables protection and lifecycle handling)', defaultText: 'unset: none',

@@ -10,7 +10,7 @@ import { lowerBound } from '../../bench/simulator/lower-bound';
 import { ecsPatternsPolicy, ourWorker, samplePolicy } from '../../bench/simulator/policies';
 import { AlarmSpec, FleetPolicy, MetricQuery, TargetTrackingSpec } from '../../bench/simulator/policy';
 import { CfnTemplate, fleetPolicyFromTemplate } from '../../bench/simulator/template-policy';
-import { burstTrace, singleTrace, trickleTrace } from '../../bench/simulator/traces';
+import { burstTrace, periodicTrace, singleTrace, Trace, trickleTrace } from '../../bench/simulator/traces';
 import { evaluateAlarm, latestDatapoints, targetTrackingAlarms } from '../../src/contract/alarm-evaluation';
 import { evaluateExpression } from '../../src/contract/metric-math';
 import { MetricStore } from '../../src/contract/metric-store';
@@ -230,6 +230,27 @@ describe('fleet dynamics', () => {
       expect(r.instanceHours).toBeLessThan(simulate(keeping, trace, CALM).instanceHours);
       expect(r.endsAtZero).toBe(true);
     }
+  });
+
+  test('the early leave (sparse arrivals): less than the plain release on a trickle, within twice the bound on a trace built against it, '
+    + 'no more instances on a burst', () => {
+    const boot = CALM.bootSeconds;
+    const plain = fleetPolicyFromTemplate(zeroToOneTemplate(), 'plain', 'test', ourWorker(SERVICE, 2, boot));
+    const early = fleetPolicyFromTemplate(zeroToOneTemplate(), 'early', 'test', ourWorker(SERVICE, 2, boot, true));
+    const bound = (t: Trace): number => lowerBound({
+      arrivals: t.arrivals, jobSeconds: SERVICE.oursSeconds, slots: 2, bootSeconds: boot, latencyGoalSeconds: 300,
+    }).instanceHours;
+    const trickle = trickleTrace(7);
+    const e = simulate(early, trickle, CALM);
+    expect(e.completed).toBe(trickle.arrivals.length);
+    expect(e.instanceHours).toBeLessThan(simulate(plain, trickle, CALM).instanceHours);
+    // Each image arrives just after the instance of the previous one left early: every image pays a relaunch.
+    const trap = periodicTrace('trap', boot + 5 + 1, 60);
+    const t = simulate(early, trap, CALM);
+    expect(t.completed).toBe(60);
+    expect(t.instanceHours).toBeLessThanOrEqual(2 * bound(trap));
+    const burst = burstTrace(3, 400);
+    expect(simulate(early, burst, CALM).maxInService).toBeLessThanOrEqual(simulate(plain, burst, CALM).maxInService);
   });
 
   test('same seed, same result', () => {

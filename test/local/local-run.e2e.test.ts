@@ -79,11 +79,12 @@ describe('spot-worker local, end to end under chaos', () => {
     // The uploads wake the fleet at once (the construct's wake on upload); the metric policy scales it out and back to zero.
     expect(report.scalingEvents[0]).toMatchObject({ from: 0, to: 1, reason: 'upload-wake' });
     expect(report.scalingEvents.map((e) => e.reason)).toEqual(expect.arrayContaining(['target-tracking-out']));
-    // Back to zero by whichever rule fires first (the one scaling model: target tracking's low alarm stays in
-    // ALARM and scales an empty queue to 0 after its 15 datapoints; the sleep step after scaleToZeroAfter).
+    // Back to zero by whichever rule fires first: a worker's idle self-release (early when its messages came
+    // further apart than idleReleaseAfter, core/arrival-spacing.ts), or the one scaling model (target tracking's
+    // low alarm scales an empty queue to 0 after its 15 datapoints; the sleep step after scaleToZeroAfter).
     const last = report.scalingEvents[report.scalingEvents.length - 1];
     expect(last.to).toBe(0);
-    expect(['scale-to-zero', 'target-tracking-in']).toContain(last.reason);
+    expect(['idle-release', 'scale-to-zero', 'target-tracking-in']).toContain(last.reason);
 
     // Report, chart and the last line.
     for (const f of ['report.json', 'report.md', 'chart.svg']) expect(statSync(path.join(out, f)).size).toBeGreaterThan(100);

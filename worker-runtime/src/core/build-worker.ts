@@ -9,7 +9,7 @@
  */
 import type { RunConfig } from './config';
 import type { Handler } from './handler';
-import { IdleRelease } from './idle-release';
+import { EARLY_RELEASE_SECONDS, IdleRelease } from './idle-release';
 import type { Logger } from './logger';
 import type {
   InstanceControl, InterruptionSource, LifecycleAction, MetricsSink, ObjectStore, WorkQueue,
@@ -18,7 +18,7 @@ import { DEFAULT_DRAIN_MARGIN_SECONDS, DEFAULT_METRICS_FLUSH_SECONDS, Worker, Wo
 
 /** The settings of RunConfig the Worker reads (the rest picks adapters and the handler). */
 export type WorkerConfig = Pick<RunConfig,
-'inputPrefix' | 'outputPrefix' | 'outputBucket' | 'concurrency' | 'maxConcurrency' | 'prefetch' | 'receiveWaitSeconds' | 'idleGraceSeconds' | 'idleReleaseSeconds'
+'inputPrefix' | 'outputPrefix' | 'outputBucket' | 'concurrency' | 'maxConcurrency' | 'prefetch' | 'receiveWaitSeconds' | 'idleGraceSeconds' | 'idleReleaseSeconds' | 'idleReleaseEarly'
 | 'lifecycleHeartbeatIntervalSeconds' | 'drainTimeoutSeconds' | 'retryBaseSeconds' | 'retryMaxSeconds' | 'maxImageBytes' | 'jobTimeoutSeconds'>;
 
 /** What a deployment plugs in: the ports, the handler and the logger. */
@@ -64,6 +64,7 @@ export function buildWorker(config: WorkerConfig, parts: WorkerParts, timeScale 
   if (parts.instance && config.idleReleaseSeconds > 0) {
     new IdleRelease({
       idleSeconds: config.idleReleaseSeconds / timeScale,
+      earlySeconds: config.idleReleaseEarly ? EARLY_RELEASE_SECONDS / timeScale : undefined,
       instance: parts.instance,
       queue: parts.queue,
       isIdle: () => worker.stats.inFlight === 0 && !worker.isDraining,

@@ -34,6 +34,8 @@ export interface RunConfig {
   readonly idleGraceSeconds: number;
   /** After this long idle with the queue empty the worker ends its own instance (core/idle-release.ts); 0 never. */
   readonly idleReleaseSeconds: number;
+  /** Leave early when the arrivals seen were sparser than `idleReleaseSeconds` (core/arrival-spacing.ts). */
+  readonly idleReleaseEarly: boolean;
   readonly autoScalingGroupName?: string;
   readonly lifecycleHookName?: string;
   /** The launching hook completed with CONTINUE once the worker is ready (core/instance-health.ts). */
@@ -100,6 +102,7 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     receiveWaitSeconds: v.SPOT_WORKER_RECEIVE_WAIT_SECONDS,
     idleGraceSeconds: v.SPOT_WORKER_IDLE_GRACE_SECONDS,
     idleReleaseSeconds: v.SPOT_WORKER_IDLE_RELEASE_SECONDS,
+    idleReleaseEarly: v.SPOT_WORKER_IDLE_RELEASE_EARLY,
     autoScalingGroupName: v.SPOT_WORKER_ASG_NAME,
     lifecycleHookName: v.SPOT_WORKER_LIFECYCLE_HOOK_NAME,
     launchHookName: v.SPOT_WORKER_LAUNCH_HOOK_NAME,

@@ -26,7 +26,7 @@ export interface WorkerEvents {
   /** The queue's visibility timeout could not be read; the worker assumes `assumedSeconds`. */
   queue_settings_unknown: [{ error: string; assumedSeconds: number }];
   /** A message was received and is held (kept invisible) until settled; `inFlight` counts it. */
-  message_held: [DeliveryRef & { inFlight: number }];
+  message_held: [DeliveryRef & { inFlight: number; sentAt?: number }];
   /** A message's job started (a prefetched message may have waited for a slot since its receipt). */
   message_received: [DeliveryRef];
   /** One record of a message finished (written, ignored, or failed). */

@@ -320,7 +320,7 @@ export class Worker extends WorkerEmitter {
       }),
     };
     this.inFlight.add(held);
-    this.emit('message_held', { messageId: message.messageId, receiveCount: message.receiveCount, inFlight: this.inFlight.size });
+    this.emit('message_held', { messageId: message.messageId, receiveCount: message.receiveCount, inFlight: this.inFlight.size, sentAt: message.sentAt });
     held.extender.start();
   }
 
