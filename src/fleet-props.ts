@@ -335,7 +335,9 @@ export interface QueueDrivenSpotWorkerFleetProps {
   /**
    * Whether an idle worker may leave before `idleReleaseAfter`: when the messages its instance took
    * arrived on average further apart than `idleReleaseAfter` (or it took only one, after a quiet
-   * spell), it ends its instance as soon as it is idle with the queue empty (5 s). On such sparse
+   * spell, or none: an instance that finds the queue empty was launched for work already done, say
+   * by a queue metric that arrived late), it ends its instance as soon as it is idle with the queue
+   * empty (5 s). On such sparse
    * traffic waiting is the dearer choice: the next message comes later than a relaunch would take
    * anyway, so the wait is billed idle time (docs/benchmarks.md, section 4). The price is latency:
    * after each such gap the next image waits for a wake and a boot. Set `false` when your latency

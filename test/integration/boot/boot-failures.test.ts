@@ -30,6 +30,8 @@ describeWithPeers(PEERS, 'boot proof variants: failures mark the instance unheal
   let defaults: SynthesizedFleet | undefined;
   // A value the synth cannot check (a parameter: the construct takes deploy-time values as valid) and
   // the shortest drain window, so that the wait for the group's termination after leaving is short.
+  // No early idle release: with an empty queue it would rightly end the instance 5 s after its worker
+  // starts, before the rebalance recommendation this fleet's variant is about.
   let parameterized: SynthesizedFleet | undefined;
   const worlds: BootWorld[] = [];
   const world = async (fleet: SynthesizedFleet, options?: BootWorldOptions) => {
@@ -43,6 +45,7 @@ describeWithPeers(PEERS, 'boot proof variants: failures mark the instance unheal
     parameterized = synthesizeFleet((stack) => ({
       runtimeBundlePath: BUNDLE_X64,
       drainTimeout: Duration.seconds(30),
+      idleReleaseEarly: false,
       runtimeEnvironment: { SPOT_WORKER_MAX_IMAGE_BYTES: new CfnParameter(stack, 'MaxImageBytes').valueAsString },
     }));
   }, 120_000);

@@ -10,7 +10,7 @@ import { createJsonLogger } from '../../../worker-runtime/src/core/logger';
 import { WorkerEmitter } from '../../../worker-runtime/src/core/worker-events';
 
 describe('ArrivalSpacing', () => {
-  test('fewer than two sends: no gap to measure, so sparse', () => {
+  test('fewer than two sends (none: launched for work already done; one: after a quiet spell): no gap to measure, so sparse', () => {
     const s = new ArrivalSpacing();
     expect(s.isSparserThan(90_000)).toBe(true);
     s.record(1_000);
@@ -69,6 +69,18 @@ describe('IdleRelease: which idle time applies', () => {
     await h.rel.check(t0 + 6_000);
     expect(h.leaves).toEqual([true]);
     expect(h.lines.find((l) => l.msg?.toString().startsWith('idle release: left'))).toMatchObject({ rule: 'sparse-arrivals', messages: 1 });
+    h.rel.stop();
+  });
+
+  test('no message taken (the queue was empty when the worker started): leaves after the early time', async () => {
+    const h = harness({ early: 5 });
+    h.worker.emit('started', { concurrency: 2, prefetch: 0, visibilityTimeout: 30, handler: 'x' });
+    const t0 = Date.now();
+    await h.rel.check(t0 + 4_000);
+    expect(h.leaves).toEqual([]);
+    await h.rel.check(t0 + 6_000);
+    expect(h.leaves).toEqual([true]);
+    expect(h.lines.find((l) => l.msg?.toString().startsWith('idle release: left'))).toMatchObject({ rule: 'sparse-arrivals', messages: 0 });
     h.rel.stop();
   });
 

@@ -13,7 +13,10 @@
  * first deliveries only: a redelivery is not new work): the span between the oldest and the newest
  * send, over the number of gaps between them. It keeps three numbers, not a list. An instance that
  * has seen one message has no gap to measure; it was started for work that came after a quiet spell
- * (otherwise an instance that had stayed would have taken it), so it counts as sparse.
+ * (otherwise an instance that had stayed would have taken it), so it counts as sparse. One that has
+ * seen none found the queue empty when it started: it was launched for work already done (say by a
+ * queue metric that came late, after the instance the upload woke had finished and left), and it
+ * counts as sparse too, so such a launch costs a boot and 5 s rather than a boot and a full period.
  *
  * Why this stays close to the bound: an instance only stays idle through gaps shorter than a boot
  * (it leaves after one boot at the latest), so the messages it took after it started came less than
