@@ -5,9 +5,9 @@
  * bill per 1000 images, next to a model of the public sample's loop. Rewrites the pipeline section
  * of docs/benchmarks.md and bench/out/pipeline.json.
  *
- *   tsx bench/pipeline/run.ts [--copies 20] [--worker-concurrency auto|N] [--storage-latency 80ms]
+ *   tsx bench/pipeline/run.ts [--copies 60] [--worker-concurrency auto|N] [--storage-latency 80ms]
  *
- * With --storage-latency the pipeline runs a second time with that wait before every storage request
+ * With --storage-latency the pipeline runs a second time with that round trip added to every storage request
  * of a worker (local mode's LatencyObjectStore, a stand-in for S3's round trip), against the same
  * convert-only rate: the figure `pipeline_latency_injected_vs_convert` of bench/out/summary.json.
  */
@@ -97,7 +97,7 @@ function steadyRate(r: LocalReportSubset): number | undefined {
 }
 
 export function main(): void {
-  const copies = arg('copies', 20);
+  const copies = arg('copies', 60);
   // Jobs in flight per local worker process (spot-worker local --concurrency): adaptive unless given.
   const workerConcurrency = textArg('worker-concurrency') ?? 'auto';
   const latencyText = textArg('storage-latency');
@@ -192,7 +192,7 @@ export function main(): void {
       [`local pipeline end to end (from the first upload, fleet starting at 0, max ${cores} workers × concurrency ${workerConcurrency})`, `${r.imagesPerSecond.toFixed(1)} images/s`],
       [`local pipeline at full fleet (peak workers until the last image; peak ${r.peakWorkers} worker(s) × concurrency ${r.policy.concurrency})`, steady !== undefined ? `${steady.toFixed(1)} images/s` : '—'],
       ...(withLatency ? [
-        [`the same with ${latencyMs} ms before every storage request (\`--storage-latency\`), end to end`, `${withLatency.imagesPerSecond.toFixed(1)} images/s`],
+        [`the same with ${latencyMs} ms of round trip on every storage request (\`--storage-latency\`), end to end`, `${withLatency.imagesPerSecond.toFixed(1)} images/s`],
         [`the same with ${latencyMs} ms storage latency, at full fleet (peak ${withLatency.peakWorkers} worker(s))`, latencySteady !== undefined ? `${latencySteady.toFixed(1)} images/s` : '—'],
         [`PDFs / DLQ / lost with ${latencyMs} ms storage latency`, `${withLatency.pdfs} / ${withLatency.deadLetterEntries.length} / ${withLatency.unaccounted.length}`],
       ] : []),

@@ -119,9 +119,11 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'ordering and S3/SQS limits against moto 
 
   test('a write that lost a race is not forced through: the output written meanwhile by a newer event stays', async () => {
     const w = await createWorld(moto.endpoint, 'race', 30, true);
-    const [eOld, eNew] = await eventsFor(w, [await put(w, 'uploads/r.jpg', 'old'), await put(w, 'uploads/r.jpg', 'new')]);
-    // The old event's job looks at the output (none yet); right then the new event's job runs and
-    // writes. The old job's write, conditional on what it saw, must fail, and its second look skip.
+    const [eFirst, eOld, eNew] = await eventsFor(w, [await put(w, 'uploads/r.jpg', 'first'), await put(w, 'uploads/r.jpg', 'old'), await put(w, 'uploads/r.jpg', 'new')]);
+    expect((await runJob(eFirst, { store, handler: copyHandler, keys }, new AbortController().signal)).records[0].status).toBe('written');
+    // The old event's job finds an output (its blind If-None-Match write is refused) and looks at it;
+    // right then the new event's job runs and writes. The old job's write, conditional on what it
+    // saw, must fail, and its second look skip.
     let raced = false;
     const racingStore: ObjectStore = {
       getObject: (...a) => store.getObject(...a),
@@ -133,6 +135,28 @@ describeWithPeers(['MOTO_SERVER_BIN'], 'ordering and S3/SQS limits against moto 
           expect((await runJob(eNew, { store, handler: copyHandler, keys }, new AbortController().signal)).records[0].status).toBe('written');
         }
         return seen;
+      },
+    };
+    const old = await runJob(eOld, { store: racingStore, handler: copyHandler, keys }, new AbortController().signal);
+    expect(raced).toBe(true);
+    expect(old.records[0]).toMatchObject({ status: 'ignored', reason: 'newer-output' });
+    expect(await text(w, 'processed/r.jpg.pdf')).toBe('new');
+  });
+
+  test('a blind first write that loses the race to a newer event is refused, and the job then leaves that output alone', async () => {
+    const w = await createWorld(moto.endpoint, 'blind', 30, true);
+    const [eOld, eNew] = await eventsFor(w, [await put(w, 'uploads/r.jpg', 'old'), await put(w, 'uploads/r.jpg', 'new')]);
+    // No output yet: the old job writes blind (If-None-Match *); the new job writes just before it.
+    let raced = false;
+    const racingStore: ObjectStore = {
+      getObject: (...a) => store.getObject(...a),
+      headObject: (...a) => store.headObject(...a),
+      async putObject(...a) {
+        if (!raced) {
+          raced = true;
+          expect((await runJob(eNew, { store, handler: copyHandler, keys }, new AbortController().signal)).records[0].status).toBe('written');
+        }
+        return store.putObject(...a);
       },
     };
     const old = await runJob(eOld, { store: racingStore, handler: copyHandler, keys }, new AbortController().signal);

@@ -21,8 +21,12 @@ describe('adaptive concurrency: decide', () => {
     expect(options.memoryBudgetBytes).toBe(Math.floor(8 * GiB * 0.6));
   });
 
-  test('slow start doubles while saturated with room, up to max', () => {
-    expect(run({ limit: 2, slowStart: true }, Array(7).fill(sample({})))).toEqual([4, 8, 16, 32, 64, 64, 64]);
+  test('slow start grows toward the target utilisation in proportion while saturated with room, up to max', () => {
+    // 0.85 / 0.2 = 4.25 per interval: 2 → 8 → 34 → 64.
+    expect(run({ limit: 2, slowStart: true }, Array(4).fill(sample({})))).toEqual([8, 34, 64, 64]);
+    // Nearly idle loop: at most ×8 per interval; close to the target: still at least ×2.
+    expect(run({ limit: 2, slowStart: true }, [sample({ eventLoopUtilisation: 0.001 })])).toEqual([16]);
+    expect(run({ limit: 4, slowStart: true }, [sample({ eventLoopUtilisation: 0.8 })])).toEqual([8]);
   });
 
   test('after the first pressure: multiplicative decrease, then one slot per interval', () => {
@@ -79,7 +83,7 @@ describe('ConcurrencyLimit', () => {
   });
 
   test('an adaptive limit follows its load samples (recorded here, not this machine\'s) and reports each change', async () => {
-    // The baseline read at start, then: idle loop twice (slow start doubles), then a saturated loop (3/4, not below the start), then idle again (+1).
+    // The baseline read at start, then: a loop at 0.2 twice (slow start ×4.25), then a saturated loop (3/4, not below the start), then 0.2 again (+1).
     const recorded = [0, 0.2, 0.2, 0.99, 0.2].map((eventLoopUtilisation) => ({ eventLoopUtilisation, rssBytes: 100e6 }));
     let reads = 0;
     const sampler = { read: () => recorded[Math.min(reads++, recorded.length - 1)] };
@@ -96,7 +100,7 @@ describe('ConcurrencyLimit', () => {
       l.stop();
       jest.useRealTimers();
     }
-    expect(changes).toEqual([[4, 2], [8, 4], [6, 8], [7, 6]]);
+    expect(changes).toEqual([[8, 2], [34, 8], [25, 34], [26, 25]]);
   });
 
   test('the process sampler reads sane values', () => {

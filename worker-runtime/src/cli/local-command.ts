@@ -18,7 +18,7 @@ export const spec = {
     'watch': { type: 'boolean', help: 'keep running; convert files dropped into --images until Ctrl-C' },
     'max-workers': { type: 'integer', value: '<n>', max: 256, help: "the group's maximum size (default 4)" },
     'concurrency': { type: 'string', value: '<n|auto>', help: 'jobs in flight per worker: a number (1-256) or auto, adaptive (default auto)' },
-    'storage-latency': { type: 'string', value: '<ms>', help: 'wait before each storage request, as S3 would (e.g. 80ms, 0.08s; default 0)' },
+    'storage-latency': { type: 'string', value: '<ms>', help: 'add a round trip to each storage request, as S3 would: a GET is read after it, a PUT answered after it (e.g. 80ms, 0.08s; default 0)' },
     'copies': { type: 'integer', value: '<n>', max: 1000, help: 'upload each image n times (under copy-<i>/), for a backlog to scale on (default 1)' },
     'interrupt-every': { type: 'number', value: '<s>', help: 'a Spot notice to a random worker every s seconds while there is work (every 4s when idle)' },
     'kill-every': { type: 'number', value: '<s>', help: 'chaos: SIGKILL a random worker about every s seconds' },

@@ -5,8 +5,10 @@
  * raises the limit while the work asks for more slots and the process has CPU and memory to spare,
  * and lowers it on pressure:
  *
- * - slow start: the limit doubles each interval until the first pressure, so a worker reaches the
- *   tens of slots that storage latency needs within seconds rather than minutes;
+ * - slow start: until the first pressure, the limit grows each interval by the factor that would
+ *   bring the event loop to `targetUtilisation` if load grew with the slots (at least ×2, at most
+ *   ×8), so a worker whose jobs mostly wait for storage reaches the tens of slots it needs in one
+ *   or two intervals instead of five doublings (on a short backlog those seconds were most of the run);
  * - then additive increase (+1 per interval) while the event loop is below `targetUtilisation`
  *   and every slot was in use (more slots would not help an idle worker);
  * - multiplicative decrease (× 3/4, never below the start value) when the event loop is saturated
@@ -95,8 +97,13 @@ export function decide(state: ConcurrencyState, sample: LoadSample, o: ResolvedA
     return { limit: Math.max(o.initial, clamp(Math.floor((state.limit * 3) / 4))), slowStart: false };
   }
   if (!sample.saturated || sample.eventLoopUtilisation >= o.targetUtilisation) return state;
-  return { limit: clamp(state.slowStart ? state.limit * 2 : state.limit + 1), slowStart: state.slowStart };
+  if (!state.slowStart) return { limit: clamp(state.limit + 1), slowStart: false };
+  const factor = Math.min(SLOW_START_MAX_FACTOR, Math.max(2, o.targetUtilisation / Math.max(sample.eventLoopUtilisation, 1e-3)));
+  return { limit: clamp(Math.floor(state.limit * factor)), slowStart: true };
 }
+
+/** Slow start's largest step: event-loop utilisation is a noisy proxy for a job's CPU share. */
+const SLOW_START_MAX_FACTOR = 8;
 
 /** Reads this process's event-loop utilisation and resident set since the previous call. */
 export class ProcessLoadSampler implements LoadSampler {

@@ -4,6 +4,11 @@
  * was made for (`source-sequencer`); before writing, the current output's is compared with ours,
  * and the write is conditional on the output still being the one looked at (If-Match its ETag, or
  * If-None-Match * when there was none), so two jobs racing cannot both win.
+ *
+ * Almost always there is no output yet, so the first write is tried blind, If-None-Match *: one
+ * storage round trip instead of a look and a write. Only when it is refused (an output exists) does
+ * the job look and compare. Every round trip is tens of milliseconds on S3 (and a billed request),
+ * and a job's slot is held for all of them.
  */
 import { OutputChangedError } from './errors';
 import type { ObjectStore, PutOptions } from './ports';
@@ -32,6 +37,12 @@ export type WriteResult =
 const MAX_ATTEMPTS = 3;
 
 /**
+ * Outputs up to this size are first written blind (If-None-Match *). A larger one may go as a
+ * multipart upload that S3 refuses only at its completion, after every part was sent, so it looks first.
+ */
+export const BLIND_WRITE_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
  * Writes the output unless the one stored is from the same or a newer event. Without a sequencer
  * (an event from elsewhere) the write is unconditional, as there is nothing to order by.
  */
@@ -43,6 +54,15 @@ export async function writeUnlessStale(
     return { written: true };
   }
   const metadata = { ...options.metadata, [SOURCE_SEQUENCER]: sequencer };
+  if (body.reduce((n, part) => n + part.byteLength, 0) <= BLIND_WRITE_MAX_BYTES) {
+    try {
+      await store.putObject(bucket, key, body, { ...options, ifNoneMatch: '*', metadata });
+      return { written: true };
+    } catch (err) {
+      // An output exists (or another job is writing one): look at it, as below.
+      if (!(err instanceof OutputChangedError)) throw err;
+    }
+  }
   for (let attempt = 1; ; attempt++) {
     const head = await store.headObject(bucket, key, options.signal);
     const theirs = head?.metadata[SOURCE_SEQUENCER];

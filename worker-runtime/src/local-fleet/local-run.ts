@@ -35,7 +35,7 @@ export interface LocalRunOptions {
   readonly maxWorkers?: number;
   /** Jobs in flight per worker. @default 1 */
   readonly concurrency?: number | 'auto';
-  /** Waited before each storage request of a worker (a stand-in for S3's round trip), ms. @default 0 */
+  /** Round trip added to each storage request of a worker (a stand-in for S3's latency), ms. @default 0 */
   readonly storageLatencyMs?: number;
   /**
    * Messages each worker receives ahead of a free slot (`SPOT_WORKER_PREFETCH`; docs/runtime.md:
@@ -92,15 +92,23 @@ const MARKER = '.spot-worker-local-run';
 
 const KEYS = new KeyMapper({ inputPrefix: INPUT_PREFIX, outputPrefix: OUTPUT_PREFIX });
 
-/** Whether an input has its output: the run loop's output key with the extension the handler chose (`.pdf` by default). */
-function hasOutput(outputs: ReadonlySet<string>, inputKey: string): boolean {
-  const stem = KEYS.outputKey(inputKey, '');
-  if (stem === undefined) return false;
-  if (outputs.has(stem + '.pdf')) return true;
+/**
+ * The output stems present: an output `<stem>.<extension>` (the extension the handler chose, `.pdf`
+ * by default) stands for every stem it can end, so each input is then one lookup.
+ */
+function outputStems(outputs: readonly string[]): Set<string> {
+  const stems = new Set<string>();
   for (const o of outputs) {
-    if (o.startsWith(stem) && /^\.[^/]+$/.test(o.slice(stem.length))) return true;
+    const name = o.lastIndexOf('/') + 1;
+    for (let dot = o.indexOf('.', name); dot >= 0 && dot < o.length - 1; dot = o.indexOf('.', dot + 1)) stems.add(o.slice(0, dot));
   }
-  return false;
+  return stems;
+}
+
+/** Whether an input has its output: the run loop's output key with any extension. */
+function hasOutput(stems: ReadonlySet<string>, inputKey: string): boolean {
+  const stem = KEYS.outputKey(inputKey, '');
+  return stem !== undefined && stems.has(stem);
 }
 
 /** The source key of a dead-lettered event, read by the run loop's own parser. */
@@ -298,7 +306,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   let lastFinishedAt = 0;
 
   const countFinished = async (): Promise<{ pdfs: number; dead: number }> => {
-    const outputs = new Set(await bucket.list(OUTPUT_PREFIX));
+    const outputs = outputStems(await bucket.list(OUTPUT_PREFIX));
     let pdfs = 0;
     for (const k of fed) if (hasOutput(outputs, k)) pdfs++;
     const dead = (await dlq.list()).length;
@@ -427,7 +435,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   progress.finish();
 
   // Ground truth from the bucket and the DLQ, not from what workers said.
-  const outputs = new Set(await bucket.list(OUTPUT_PREFIX));
+  const outputs = outputStems(await bucket.list(OUTPUT_PREFIX));
   const deadLetterEntries: DeadLetterEntry[] = (await dlq.list()).map((m) => {
     const sourceKey = m.attributes.SourceKey || eventSourceKey(m.body);
     return {

@@ -55,7 +55,7 @@ export interface LocalReport {
     readonly backlogPerInstanceTarget: number;
     readonly maxWorkers: number;
     readonly concurrency: number | 'auto';
-    /** Injected before each storage request (`--storage-latency`), ms. */
+    /** Round trip added to each storage request (`--storage-latency`), ms. */
     readonly storageLatencyMs: number;
     readonly timeScale: number;
     readonly localSecondsPerCloudWatchMinute: number;
@@ -147,7 +147,7 @@ export function renderMarkdown(r: LocalReport): string {
     '',
     `Policy: backlog-per-instance target ${r.policy.backlogPerInstanceTarget} (acceptable latency ÷ expected processing time), `
     + `max ${r.policy.maxWorkers} workers, ${r.policy.concurrency === 'auto' ? 'adaptive job slots' : `${r.policy.concurrency} job(s)`} per worker`
-    + `${r.policy.storageLatencyMs > 0 ? `, ${r.policy.storageLatencyMs} ms before each storage request` : ''}; `
+    + `${r.policy.storageLatencyMs > 0 ? `, ${r.policy.storageLatencyMs} ms of round trip on each storage request` : ''}; `
     + `time compressed ×${r.policy.timeScale}: 1 CloudWatch minute = ${r.policy.localSecondsPerCloudWatchMinute} s here. `
     + `Queue: visibility ${r.policy.visibilityTimeoutSeconds} s, maxReceiveCount ${r.policy.maxReceiveCount}.`,
     '',

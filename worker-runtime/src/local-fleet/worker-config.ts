@@ -26,7 +26,7 @@ export interface LocalWorkerConfig {
   readonly maxReceiveCount: number;
   /** Local seconds per real second of the things the policy times (see docs/local-mode.md). */
   readonly timeScale: number;
-  /** Waited before each storage request (S3's round trip, simulated: `--storage-latency`), ms; 0: none. */
+  /** Round trip added to each storage request (S3's latency, simulated: `--storage-latency`), ms; 0: none. */
   readonly storageLatencyMs: number;
 }
 

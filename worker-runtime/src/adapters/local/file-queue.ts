@@ -10,13 +10,18 @@
  * wins a race and a process killed at any instant leaves every message either visible, in
  * flight (it reappears when its visibility ends) or deleted — never lost, never half-written.
  *
+ * A receive, delete or visibility change touches only a few hundred bytes of metadata in the page
+ * cache, so those calls are synchronous: a thread-pool round trip per call cost more CPU than the
+ * call, and with hundreds of messages a second that overhead, not the worker, limited local mode.
+ * Sends stay asynchronous (they fsync).
+ *
  * Receiving moves the mtime to the end of the visibility timeout BEFORE renaming to the new
  * handle, so a message is never seen as visible under its new name. A delete or visibility
  * change with a handle that is no longer current (another receiver took the message after its
  * visibility ended) fails, as SQS does for a message received again.
  */
 import { randomBytes } from 'crypto';
-import { promises as fsp } from 'fs';
+import { promises as fsp, readFileSync, renameSync, statSync, unlinkSync, utimesSync } from 'fs';
 import * as path from 'path';
 import type {
   DeadLetterReason, DeleteEntry, DeleteResult, QueueDepth, QueueMessage, ReceiveOptions, WorkQueue,
@@ -214,7 +219,7 @@ export class FileQueue implements WorkQueue {
       }
       try {
         this.seenInvisible.delete(entry.receiptHandle);
-        await fsp.unlink(path.join(this.messagesDir, entry.receiptHandle));
+        unlinkSync(path.join(this.messagesDir, entry.receiptHandle));
       } catch (err) {
         if (!isMissing(err)) throw err;
         failed.push({ id: entry.id, code: 'ReceiptHandleIsInvalid', message: 'the message was deleted or received again since this handle was issued' });
@@ -232,7 +237,7 @@ export class FileQueue implements WorkQueue {
     const until = new Date(Date.now() + timeoutSeconds * 1000);
     this.seenInvisible.delete(receiptHandle);
     try {
-      await fsp.utimes(path.join(this.messagesDir, receiptHandle), until, until);
+      utimesSync(path.join(this.messagesDir, receiptHandle), until, until);
       if (timeoutSeconds > 0) this.seenInvisible.set(receiptHandle, { visibleAt: until.getTime(), seenAt: Date.now() });
     } catch (err) {
       if (isMissing(err)) throw new QueueError('MessageNotInflight', 'the message was deleted or received again since this handle was issued');
@@ -260,20 +265,22 @@ export class FileQueue implements WorkQueue {
     }, Date.now());
   }
 
-  /** GetQueueAttributes (approximate counts), what the scaler reads. */
+  /**
+   * GetQueueAttributes (approximate counts), what the scaler reads. The modification times are
+   * read synchronously: local mode samples the queue four times a second, and one system call per
+   * message costs a fraction of an asynchronous stat's round trip through the thread pool, whose
+   * cost on a backlog of thousands took CPU from the workers.
+   */
   async stats(): Promise<QueueStats> {
     this.count('GetQueueAttributes');
     const now = Date.now();
     let visible = 0;
     let inFlight = 0;
     for (const name of await this.names()) {
-      try {
-        const st = await fsp.stat(path.join(this.messagesDir, name));
-        if (st.mtimeMs <= now) visible++;
-        else inFlight++;
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-      }
+      const st = statSync(path.join(this.messagesDir, name), { throwIfNoEntry: false });
+      if (st === undefined) continue; // deleted or received (renamed) meanwhile
+      if (st.mtimeMs <= now) visible++;
+      else inFlight++;
     }
     return { visible, inFlight };
   }
@@ -358,7 +365,7 @@ export class FileQueue implements WorkQueue {
       const receiveCount = Number(countText);
       const file = path.join(this.messagesDir, name);
       try {
-        const st = await fsp.stat(file);
+        const st = statSync(file);
         if (st.mtimeMs > now) {
           this.seenInvisible.set(name, { visibleAt: st.mtimeMs, seenAt: now });
           continue;
@@ -367,15 +374,15 @@ export class FileQueue implements WorkQueue {
         if (this.deadLetterQueue && receiveCount >= this.maxReceives) {
           // Redrive, as SQS does when a message would be received more than maxReceiveCount times.
           // The name (with its receive count) moves along; no reason attribute: it is the backstop.
-          await fsp.rename(file, path.join(this.deadLetterQueue.messagesDir, name));
+          renameSync(file, path.join(this.deadLetterQueue.messagesDir, name));
           continue;
         }
         const handle = `${id}.${receiveCount + 1}.${randomBytes(8).toString('hex')}.msg`;
         const until = new Date(now + this.visibilitySeconds * 1000);
-        await fsp.utimes(file, until, until);
-        await fsp.rename(file, path.join(this.messagesDir, handle));
+        utimesSync(file, until, until);
+        renameSync(file, path.join(this.messagesDir, handle));
         this.seenInvisible.set(handle, { visibleAt: until.getTime(), seenAt: now });
-        const content = JSON.parse(await fsp.readFile(path.join(this.messagesDir, handle), 'utf8')) as MessageFile;
+        const content = JSON.parse(readFileSync(path.join(this.messagesDir, handle), 'utf8')) as MessageFile;
         got.push({ messageId: content.messageId, receiptHandle: handle, body: content.body, receiveCount: receiveCount + 1, sentAt: content.sentAt });
       } catch (err) {
         // Another process took, deleted or re-received it first: not ours.

@@ -1,7 +1,13 @@
 /**
- * An ObjectStore that waits a fixed time before each request it passes on: local mode's and
- * bench/pipeline's stand-in for S3's round trip (`--storage-latency 80ms`), so that a worker on
- * this machine waits for storage the way it does on EC2 and its concurrency has to overlap the waits.
+ * An ObjectStore whose every request takes a fixed round trip longer: local mode's and
+ * bench/pipeline's stand-in for S3's latency (`--storage-latency 80ms`), so that a worker on this
+ * machine waits for storage the way it does on EC2 and its concurrency has to overlap the waits.
+ *
+ * The bytes move where they do on the wire: a GET's body arrives at the end of its round trip (the
+ * wait comes first, then the read), a PUT's body leaves at its start and the answer comes a round
+ * trip later (the write comes first, then the wait). Waiting before a write instead would hold every
+ * output in memory for the whole round trip and copy it out of a cold cache, a cost S3 uploads do
+ * not have (they stream the bytes as the request is sent).
  */
 import type { GetOptions, ObjectHead, ObjectStore, PutOptions, StoredObject } from '../../core/ports';
 
@@ -30,8 +36,14 @@ export class LatencyObjectStore implements ObjectStore {
   }
 
   async putObject(bucket: string, key: string, body: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<void> {
+    options.signal?.throwIfAborted();
+    // The answer, a success or a refusal (a failed condition), comes back a round trip later.
+    const outcome = await this.inner.putObject(bucket, key, body, options).then(
+      () => ({ ok: true as const }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
     await delay(this.latencyMs, options.signal);
-    return this.inner.putObject(bucket, key, body, options);
+    if (!outcome.ok) throw outcome.error;
   }
 }
 

@@ -3,15 +3,19 @@
  * (temp file, then rename), so a reader never sees half a PDF. A write under the notification
  * prefix with a matching suffix raises an S3-shaped `ObjectCreated:Put` event into the queue,
  * as the construct's bucket notification does.
+ *
+ * Object bodies are read and written asynchronously; the small calls around them (stat, metadata
+ * file, rename) are synchronous: each touches a few hundred bytes in the page cache, and a
+ * thread-pool round trip per call cost more CPU than the call itself, which made the stand-in, not
+ * the worker, the limit of local mode at hundreds of objects a second.
  */
 import { createHash, randomBytes } from 'crypto';
-import { promises as fsp } from 'fs';
+import { Dirent, mkdirSync, promises as fsp, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { objectCreatedNotification } from './s3-notification';
 import { ObjectGoneError, OutputChangedError, TooLargeError } from '../../core/errors';
 import type { GetOptions, ObjectHead, ObjectStore, PutOptions, StoredObject } from '../../core/ports';
 import { writeParts } from '../../util/gather-write';
-import { walkFiles } from '../../util/walk-files';
 
 /** Where events go: the work queue (only `send` is needed). */
 export interface EventTarget {
@@ -111,7 +115,7 @@ export class LocalBucket implements ObjectStore {
     }
     let meta: StoredMeta | undefined;
     try {
-      meta = JSON.parse(await fsp.readFile(this.metaPathOf(key), 'utf8')) as StoredMeta;
+      meta = JSON.parse(readFileSync(this.metaPathOf(key), 'utf8')) as StoredMeta;
     } catch {
       meta = undefined;
     }
@@ -127,13 +131,14 @@ export class LocalBucket implements ObjectStore {
    */
   async headObject(bucket: string, key: string): Promise<ObjectHead | undefined> {
     this.checkBucket(bucket);
-    let stat: { size: number; mtimeMs: number };
+    let stat: { size: number; mtimeMs: number } | undefined;
     try {
-      stat = await fsp.stat(this.pathOf(key));
+      stat = statSync(this.pathOf(key), { throwIfNoEntry: false });
     } catch {
-      return undefined;
+      stat = undefined;
     }
-    const meta = await this.readMeta(key);
+    if (stat === undefined) return undefined;
+    const meta = this.readMeta(key);
     const etag = meta?.etag !== undefined && meta.size === stat.size && meta.mtimeMs === stat.mtimeMs ? meta.etag : `${stat.size}-${stat.mtimeMs}`;
     return { etag: `"${etag}"`, metadata: meta?.metadata ?? {} };
   }
@@ -159,8 +164,8 @@ export class LocalBucket implements ObjectStore {
     const meta: StoredMeta = etag === undefined
       ? { contentType: options.contentType, metadata: options.metadata }
       : { contentType: options.contentType, metadata: options.metadata, etag, size: data.size, mtimeMs: data.mtimeMs };
-    await this.atomicWrite(metaFile, JSON.stringify(meta));
-    await this.renameInto(data.tmp, file);
+    this.atomicWrite(metaFile, JSON.stringify(meta));
+    this.renameInto(data.tmp, file);
     if (n && notify) {
       await n.target.send(objectCreatedNotification({
         bucket: this.name,
@@ -179,9 +184,9 @@ export class LocalBucket implements ObjectStore {
     if (options.ifMatch !== undefined && head?.etag !== options.ifMatch) throw new OutputChangedError(bucket, key);
   }
 
-  private async readMeta(key: string): Promise<StoredMeta | undefined> {
+  private readMeta(key: string): StoredMeta | undefined {
     try {
-      return JSON.parse(await fsp.readFile(this.metaPathOf(key), 'utf8')) as StoredMeta;
+      return JSON.parse(readFileSync(this.metaPathOf(key), 'utf8')) as StoredMeta;
     } catch {
       return undefined;
     }
@@ -196,9 +201,33 @@ export class LocalBucket implements ObjectStore {
     }
   }
 
-  /** Keys under a prefix, sorted. */
+  /**
+   * Keys under a prefix, sorted. Only the prefix's folder is read, from directory entries alone
+   * (the bucket writes its objects itself, as regular files): local mode counts outputs this way
+   * several times a second, and a stat per object of the whole bucket made that scan compete with
+   * the workers for the CPU.
+   */
   async list(prefix = ''): Promise<string[]> {
-    return (await walkFiles(this.root)).map((f) => f.rel).filter((key) => key.startsWith(prefix));
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? '' : prefix.slice(0, slash);
+    const keys: string[] = [];
+    const visit = async (rel: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await fsp.readdir(rel === '' ? this.root : path.join(this.root, ...rel.split('/')), { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const key = rel === '' ? e.name : `${rel}/${e.name}`;
+        if (e.isDirectory()) {
+          if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await visit(key);
+        } else if (e.isFile() && key.startsWith(prefix)) {keys.push(key);}
+      }
+    };
+    await visit(base);
+    return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   private metaPathOf(key: string): string {
@@ -214,30 +243,30 @@ export class LocalBucket implements ObjectStore {
     return path.join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
   }
 
-  private async atomicWrite(file: string, data: string): Promise<void> {
+  private atomicWrite(file: string, data: string): void {
     const tmp = this.tempName();
-    await fsp.writeFile(tmp, data);
-    await this.renameInto(tmp, file);
+    writeFileSync(tmp, data);
+    this.renameInto(tmp, file);
   }
 
   /**
    * Renames a temp file into place, creating the folder the first time this bucket writes there
    * (remembered, so a busy writer does not ask again per object; a folder removed since is made again).
    */
-  private async renameInto(tmp: string, file: string): Promise<void> {
+  private renameInto(tmp: string, file: string): void {
     const dir = path.dirname(file);
     if (this.knownDirs.has(dir)) {
       try {
-        await fsp.rename(tmp, file);
+        renameSync(tmp, file);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         this.knownDirs.delete(dir);
       }
     }
-    await fsp.mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     this.knownDirs.add(dir);
-    await fsp.rename(tmp, file);
+    renameSync(tmp, file);
   }
 
   /**
