@@ -10,10 +10,10 @@
  * wins a race and a process killed at any instant leaves every message either visible, in
  * flight (it reappears when its visibility ends) or deleted — never lost, never half-written.
  *
- * A receive, delete or visibility change touches only a few hundred bytes of metadata in the page
- * cache, so those calls are synchronous: a thread-pool round trip per call cost more CPU than the
- * call, and with hundreds of messages a second that overhead, not the worker, limited local mode.
- * Sends stay asynchronous (they fsync).
+ * A receive or a visibility change touches only a few hundred bytes of metadata in the page cache,
+ * so those calls are synchronous: a thread-pool round trip per call cost more CPU than the call,
+ * and with hundreds of messages a second that overhead, not the worker, limited local mode. Sends
+ * (they fsync) and deletes (an unlink frees an inode) stay asynchronous.
  *
  * Receiving moves the mtime to the end of the visibility timeout BEFORE renaming to the new
  * handle, so a message is never seen as visible under its new name. A delete or visibility
@@ -21,7 +21,7 @@
  * visibility ended) fails, as SQS does for a message received again.
  */
 import { randomBytes } from 'crypto';
-import { promises as fsp, readFileSync, renameSync, statSync, unlinkSync, utimesSync } from 'fs';
+import { promises as fsp, readFileSync, renameSync, statSync, utimesSync } from 'fs';
 import * as path from 'path';
 import type {
   DeadLetterReason, DeleteEntry, DeleteResult, QueueDepth, QueueMessage, ReceiveOptions, WorkQueue,
@@ -211,21 +211,20 @@ export class FileQueue implements WorkQueue {
     if (entries.length < 1 || entries.length > MAX_BATCH) {
       throw new QueueError('TooManyEntriesInBatchRequest', `a batch holds 1..${MAX_BATCH} entries, got ${entries.length}`);
     }
-    const failed: Array<{ id: string; code: string; message: string }> = [];
-    for (const entry of entries) {
-      if (!NAME.test(entry.receiptHandle)) {
-        failed.push({ id: entry.id, code: 'ReceiptHandleIsInvalid', message: 'not a receipt handle of this queue' });
-        continue;
-      }
+    // Unlinks are the one call here that is not cheap (the file system frees an inode): they run
+    // side by side on the thread pool rather than hold the event loop.
+    const results = await Promise.all(entries.map(async (entry) => {
+      if (!NAME.test(entry.receiptHandle)) return { id: entry.id, code: 'ReceiptHandleIsInvalid', message: 'not a receipt handle of this queue' };
+      this.seenInvisible.delete(entry.receiptHandle);
       try {
-        this.seenInvisible.delete(entry.receiptHandle);
-        unlinkSync(path.join(this.messagesDir, entry.receiptHandle));
+        await fsp.unlink(path.join(this.messagesDir, entry.receiptHandle));
+        return undefined;
       } catch (err) {
         if (!isMissing(err)) throw err;
-        failed.push({ id: entry.id, code: 'ReceiptHandleIsInvalid', message: 'the message was deleted or received again since this handle was issued' });
+        return { id: entry.id, code: 'ReceiptHandleIsInvalid', message: 'the message was deleted or received again since this handle was issued' };
       }
-    }
-    return { failed };
+    }));
+    return { failed: results.filter((r): r is { id: string; code: string; message: string } => r !== undefined) };
   }
 
   async changeVisibility(receiptHandle: string, timeoutSeconds: number): Promise<void> {
