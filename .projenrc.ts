@@ -259,7 +259,7 @@ const bench = project.addTask('bench', {
 bench.spawn(buildRuntime);
 // The simulator synthesizes the construct, which needs the arm64 bundle (absent in a fresh clone).
 bench.spawn(bundleRuntime);
-bench.exec('tsx bench/convert/run.ts --rounds 3');
+bench.exec('tsx bench/convert/run.ts --rounds 5');
 bench.exec('tsx bench/pipeline/run.ts --copies 60 --storage-latency 80ms');
 bench.exec('tsx bench/simulator/run.ts');
 // Issue 13's headline figures from the three runs above: bench/out/summary.json and the summary table.

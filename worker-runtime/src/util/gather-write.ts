@@ -2,6 +2,7 @@
  * Gathered file writes: consecutive byte parts written with `writev`, so large parts (a JPEG's
  * bytes inside its PDF) go from their own buffers to the file without being joined first.
  */
+import { writevSync } from 'fs';
 import type { FileHandle } from 'fs/promises';
 
 /** writev accepts at most IOV_MAX (1024 on Linux) buffers per call. */
@@ -15,6 +16,18 @@ export async function writeParts(file: FileHandle, parts: readonly Uint8Array[])
     const { bytesWritten } = await file.writev(rest.slice(0, MAX_PARTS_PER_CALL));
     total += bytesWritten;
     rest = skip(rest, bytesWritten);
+  }
+  return total;
+}
+
+/** `writeParts` in one blocking call chain, for a file descriptor: for outputs small enough that a thread-pool round trip costs more than the write. */
+export function writePartsSync(fd: number, parts: readonly Uint8Array[]): number {
+  let rest = parts.filter((p) => p.length > 0);
+  let total = 0;
+  while (rest.length > 0) {
+    const written = writevSync(fd, rest.slice(0, MAX_PARTS_PER_CALL));
+    total += written;
+    rest = skip(rest, written);
   }
   return total;
 }

@@ -4,18 +4,19 @@
  * prefix with a matching suffix raises an S3-shaped `ObjectCreated:Put` event into the queue,
  * as the construct's bucket notification does.
  *
- * Object bodies are read and written asynchronously; the small calls around them (stat, metadata
- * file, rename) are synchronous: each touches a few hundred bytes in the page cache, and a
- * thread-pool round trip per call cost more CPU than the call itself, which made the stand-in, not
- * the worker, the limit of local mode at hundreds of objects a second.
+ * The small calls around an object (stat, metadata file, rename) and the bodies of objects up to
+ * SYNC_BODY_MAX_BYTES are synchronous: each touches little data in the page cache, and a thread-pool
+ * round trip per call cost more CPU than the call itself, which made the stand-in, not the worker,
+ * the limit of local mode at hundreds of objects a second. Larger bodies are read and written
+ * asynchronously, so that one never holds the event loop for long.
  */
 import { createHash, randomBytes } from 'crypto';
-import { Dirent, mkdirSync, promises as fsp, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
+import { closeSync, Dirent, fstatSync, mkdirSync, openSync, promises as fsp, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { objectCreatedNotification } from './s3-notification';
 import { ObjectGoneError, OutputChangedError, TooLargeError } from '../../core/errors';
 import type { GetOptions, ObjectHead, ObjectStore, PutOptions, StoredObject } from '../../core/ports';
-import { writeParts } from '../../util/gather-write';
+import { writeParts, writePartsSync } from '../../util/gather-write';
 
 /** Where events go: the work queue (only `send` is needed). */
 export interface EventTarget {
@@ -54,6 +55,9 @@ interface StoredMeta {
 }
 
 export const DEFAULT_SUFFIXES: readonly string[] = ['.jpg', '.jpeg', '.JPG', '.JPEG'];
+
+/** Bodies up to this size are read and written with blocking calls (about a millisecond at most). */
+const SYNC_BODY_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Keys the folder can represent: no empty, `.` or `..` segments, no backslashes or NULs. */
 export function validateKey(key: string): void {
@@ -97,16 +101,25 @@ export class LocalBucket implements ObjectStore {
   /** Versions are not kept: `versionId` is ignored. `maxBytes` is checked against the file's size before reading. */
   async getObject(bucket: string, key: string, _signal?: AbortSignal, options: GetOptions = {}): Promise<StoredObject> {
     this.checkBucket(bucket);
-    let body: Buffer;
+    let body: Buffer | undefined;
     let stat: { size: number; mtimeMs: number };
     try {
-      const handle = await fsp.open(this.pathOf(key), 'r');
+      const fd = openSync(this.pathOf(key), 'r');
       try {
-        stat = await handle.stat();
+        stat = fstatSync(fd);
         if (options.maxBytes !== undefined && stat.size > options.maxBytes) throw new TooLargeError(options.maxBytes, stat.size);
-        body = await handle.readFile();
+        if (stat.size <= SYNC_BODY_MAX_BYTES) body = readFileSync(fd);
       } finally {
-        await handle.close();
+        closeSync(fd);
+      }
+      if (body === undefined) {
+        const handle = await fsp.open(this.pathOf(key), 'r');
+        try {
+          stat = await handle.stat();
+          body = await handle.readFile();
+        } finally {
+          await handle.close();
+        }
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -275,6 +288,17 @@ export class LocalBucket implements ObjectStore {
    */
   private async writeTemp(parts: readonly Uint8Array[], stat: boolean): Promise<{ tmp: string; size: number; mtimeMs?: number }> {
     const tmp = this.tempName();
+    if (parts.reduce((n, p) => n + p.byteLength, 0) <= SYNC_BODY_MAX_BYTES) {
+      const fd = openSync(tmp, 'w');
+      try {
+        const size = writePartsSync(fd, parts);
+        if (!stat) return { tmp, size };
+        const st = fstatSync(fd);
+        return { tmp, size: st.size, mtimeMs: st.mtimeMs };
+      } finally {
+        closeSync(fd);
+      }
+    }
     const handle = await fsp.open(tmp, 'w');
     try {
       const size = await writeParts(handle, parts);
