@@ -6,6 +6,7 @@
  */
 import { ArrivalSpacing } from '../../../worker-runtime/src/core/arrival-spacing';
 import { EARLY_ATTEMPTS, IdleRelease } from '../../../worker-runtime/src/core/idle-release';
+import { drainEndsByLeaving } from '../../../worker-runtime/src/core/leave-after-drain';
 import { createJsonLogger } from '../../../worker-runtime/src/core/logger';
 import { WorkerEmitter } from '../../../worker-runtime/src/core/worker-events';
 
@@ -81,6 +82,20 @@ describe('IdleRelease: which idle time applies', () => {
     await h.rel.check(t0 + 6_000);
     expect(h.leaves).toEqual([true]);
     expect(h.lines.find((l) => l.msg?.toString().startsWith('idle release: left'))).toMatchObject({ rule: 'sparse-arrivals', messages: 0 });
+    h.rel.stop();
+  });
+
+  test("a leave is told to the worker's listeners (left_group), so a later rebalance drain does not leave a second time", async () => {
+    const h = harness({ early: 5 });
+    const told: unknown[] = [];
+    h.worker.on('left_group', (e) => told.push(e));
+    h.worker.emit('started', { concurrency: 2, prefetch: 0, visibilityTimeout: 30, handler: 'x' });
+    await h.rel.check(Date.now() + 6_000);
+    expect(told).toEqual([{ rule: 'sparse-arrivals', idleSeconds: 6 }]);
+    expect(drainEndsByLeaving(['rebalance-recommendation'])).toBe(true);
+    expect(drainEndsByLeaving(['rebalance-recommendation'], true)).toBe(false);
+    expect(drainEndsByLeaving(['rebalance-recommendation', 'lifecycle-terminating'])).toBe(false);
+    expect(drainEndsByLeaving(['sigterm', 'rebalance-recommendation'])).toBe(false);
     h.rel.stop();
   });
 

@@ -132,6 +132,8 @@ async function runLogged(values: RuntimeEnvValues, logger: Logger, shipping: Log
     metrics: adapters.metrics,
   });
   const notices: InterruptionKind[] = [];
+  let leftGroup = false;
+  worker.on('left_group', () => { leftGroup = true; });
   worker.on('draining', (n) => {
     notices.push(n.kind);
     // The instance may be gone at the deadline: what was logged so far goes out now.
@@ -153,7 +155,7 @@ async function runLogged(values: RuntimeEnvValues, logger: Logger, shipping: Log
     await worker.stopped;
     stopLaunch.abort();
     await launched;
-    if (adapters.instance && drainEndsByLeaving(notices)) {
+    if (adapters.instance && drainEndsByLeaving(notices, leftGroup)) {
       return await leaveGroupAfterDrain({
         instance: adapters.instance,
         lifecycleAction: adapters.lifecycleAction,

@@ -58,6 +58,7 @@ export class IdleRelease {
   private checking = false;
   private left = false;
   private readonly spacing = new ArrivalSpacing();
+  private worker?: WorkerEmitter;
   /**
    * Early attempts since the last message that did not end in a leave (queue not empty, or refused):
    * after EARLY_ATTEMPTS of them only the full period applies, so an idle instance reads the depth
@@ -73,6 +74,7 @@ export class IdleRelease {
   /** Follows the worker: every received message restarts the idle clock; a drain ends the rule. */
   attach(worker: WorkerEmitter): this {
     if (!(this.options.idleSeconds > 0) || !this.options.queue.approximateDepth) return this;
+    this.worker = worker;
     worker.on('started', () => this.start());
     worker.on('message_held', (e) => {
       this.idleSince = Date.now();
@@ -134,6 +136,7 @@ export class IdleRelease {
         messages: this.spacing.messages,
         ...(gap === undefined ? {} : { meanArrivalGapSeconds: Math.round(gap / 100) / 10 }),
       });
+      this.worker?.emit('left_group', { rule, idleSeconds: Math.round(idleMs / 1000) });
     } catch (err) {
       // E.g. "desired capacity equals minimum size": stay, and ask again after another idle period.
       log.warn('idle release failed; staying', { error: errorText(err) });

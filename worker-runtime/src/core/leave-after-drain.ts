@@ -12,10 +12,12 @@ import type { InstanceControl, InterruptionKind, LifecycleAction } from './ports
  * Whether a drain whose notices were `kinds` (in order) should end by leaving the group: it began
  * with a rebalance recommendation, and no Spot interruption (EC2 takes the instance anyway) or
  * lifecycle termination (the group is already terminating it, and the drain completed its hook)
- * came while it ran. A SIGTERM that came later does not change what the drain was for.
+ * came while it ran. A SIGTERM that came later does not change what the drain was for. An instance
+ * that already left (the idle self-release, `leftAlready`) is being terminated by its group: a
+ * second leave would be refused, and the refusal would make systemd start a worker again and again.
  */
-export function drainEndsByLeaving(kinds: readonly InterruptionKind[]): boolean {
-  return kinds[0] === 'rebalance-recommendation' && !kinds.includes('spot-interruption') && !kinds.includes('lifecycle-terminating');
+export function drainEndsByLeaving(kinds: readonly InterruptionKind[], leftAlready = false): boolean {
+  return !leftAlready && kinds[0] === 'rebalance-recommendation' && !kinds.includes('spot-interruption') && !kinds.includes('lifecycle-terminating');
 }
 
 export interface LeaveOptions {

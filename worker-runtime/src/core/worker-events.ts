@@ -62,6 +62,8 @@ export interface WorkerEvents {
   receive_error: [{ error: string; retryInSeconds: number }];
   /** The receive loop itself failed (a bug); the worker drains. */
   loop_failed: [{ error: string }];
+  /** The idle self-release ended this instance (left its group, desired capacity decremented). */
+  left_group: [{ rule: 'idle-period' | 'sparse-arrivals'; idleSeconds: number }];
   /** A drain began (`first`), or a further notice arrived while draining (the deadline may move up). */
   draining: [InterruptionNotice & { first: boolean; deadline: Date; inFlight: number }];
   /** Prefetched messages given back at the start of a drain. */
