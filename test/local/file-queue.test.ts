@@ -83,6 +83,16 @@ describe('FileQueue: SQS semantics', () => {
     expect(again).toContain(held[0].messageId);
   });
 
+  test("a long poll sees another process's send, though receives reuse their folder listing for a moment", async () => {
+    const a = await new FileQueue({ dir: path.join(dir, 'shared') }).init();
+    const b = await new FileQueue({ dir: path.join(dir, 'shared') }).init();
+    expect(await a.receive({ maxMessages: 10, waitTimeSeconds: 0 })).toEqual([]);
+    const polling = a.receive({ maxMessages: 10, waitTimeSeconds: 5 });
+    await b.send('from b');
+    // Within the poll's 5 s: the listing is reused for 100 ms only, the poll looks every 50 ms.
+    expect((await polling).map((m) => m.body)).toEqual(['from b']);
+  });
+
   test('batch delete removes current handles and reports stale ones without throwing', async () => {
     for (const b of ['a', 'b', 'c']) await queue.send(b);
     const got = await queue.receive({ maxMessages: 10, waitTimeSeconds: 0 });

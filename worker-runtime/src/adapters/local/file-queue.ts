@@ -88,6 +88,9 @@ const STALE_TEMP_MS = 10 * 60 * 1000;
 /** How long a receive trusts that a message it saw in flight is still in flight (see FileQueue.seenInvisible). */
 const INVISIBLE_CACHE_MS = 1000;
 
+/** How long receives reuse this process's last listing of the messages folder (see FileQueue.listing). */
+const LISTING_REUSE_MS = 100;
+
 const NAME = /^([0-9a-z]+-[0-9a-f]+)\.(\d+)\.([0-9a-z]+)\.msg$/;
 
 /** Thrown for calls SQS would reject (bad handle, limits). */
@@ -127,6 +130,15 @@ export class FileQueue implements WorkQueue {
    * process released early is seen again within that; this process's own calls update it at once.
    */
   private readonly seenInvisible = new Map<string, { readonly visibleAt: number; readonly seenAt: number }>();
+  /**
+   * The messages folder as this process last listed it, reused by receives for LISTING_REUSE_MS:
+   * listing and sorting thousands of names on every receive cost a worker more than its receives'
+   * own calls. A message another process sends meanwhile is seen up to that much later (SQS, too,
+   * is only eventually consistent); this process's own sends and visibility changes drop the
+   * listing. `gone` holds the names of the listing this process has since taken, redriven or
+   * found missing.
+   */
+  private listing?: { readonly names: readonly string[]; readonly at: number; readonly gone: Set<string> };
 
   constructor(options: FileQueueOptions) {
     this.dir = path.resolve(options.dir);
@@ -176,6 +188,7 @@ export class FileQueue implements WorkQueue {
   /** SendMessage: durable once it returns (file and folder entry fsynced). */
   async send(body: string, options: SendOptions = {}): Promise<string> {
     this.count('SendMessage');
+    this.listing = undefined;
     const now = Date.now();
     const id = newMessageId(now);
     await this.writeMessage(`${id}.0.${randomBytes(4).toString('hex')}.msg`, {
@@ -235,6 +248,8 @@ export class FileQueue implements WorkQueue {
     if (!NAME.test(receiptHandle)) throw new QueueError('ReceiptHandleIsInvalid', 'not a receipt handle of this queue');
     const until = new Date(Date.now() + timeoutSeconds * 1000);
     this.seenInvisible.delete(receiptHandle);
+    // The listing holds the names from before this message was received, not its handle.
+    this.listing = undefined;
     try {
       utimesSync(path.join(this.messagesDir, receiptHandle), until, until);
       if (timeoutSeconds > 0) this.seenInvisible.set(receiptHandle, { visibleAt: until.getTime(), seenAt: Date.now() });
@@ -350,13 +365,21 @@ export class FileQueue implements WorkQueue {
     for (const name of this.seenInvisible.keys()) if (!present.has(name)) this.seenInvisible.delete(name);
   }
 
+  private async currentListing(now: number): Promise<NonNullable<FileQueue['listing']>> {
+    if (this.listing && now - this.listing.at < LISTING_REUSE_MS) return this.listing;
+    const names = await this.names();
+    this.forgetGone(names);
+    this.listing = { names, at: now, gone: new Set() };
+    return this.listing;
+  }
+
   private async tryReceive(max: number): Promise<QueueMessage[]> {
     const got: QueueMessage[] = [];
     const now = Date.now();
-    const names = await this.names();
-    this.forgetGone(names);
+    const { names, gone } = await this.currentListing(now);
     for (const name of names) {
       if (got.length >= max) break;
+      if (gone.has(name)) continue;
       const seen = this.seenInvisible.get(name);
       if (seen && seen.visibleAt > now && now - seen.seenAt < INVISIBLE_CACHE_MS) continue;
       const m = NAME.exec(name)!;
@@ -370,6 +393,7 @@ export class FileQueue implements WorkQueue {
           continue;
         }
         this.seenInvisible.delete(name);
+        gone.add(name);
         if (this.deadLetterQueue && receiveCount >= this.maxReceives) {
           // Redrive, as SQS does when a message would be received more than maxReceiveCount times.
           // The name (with its receive count) moves along; no reason attribute: it is the backstop.
@@ -386,6 +410,7 @@ export class FileQueue implements WorkQueue {
       } catch (err) {
         // Another process took, deleted or re-received it first: not ours.
         if (!isMissing(err)) throw err;
+        gone.add(name);
       }
     }
     return got;
