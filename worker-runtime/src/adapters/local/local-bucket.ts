@@ -11,8 +11,9 @@
  * asynchronously, so that one never holds the event loop for long.
  */
 import { createHash, randomBytes } from 'crypto';
-import { closeSync, Dirent, fstatSync, mkdirSync, openSync, promises as fsp, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
+import { closeSync, Dirent, fstatSync, mkdirSync, openSync, promises as fsp, readFile, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
+import { promisify } from 'util';
 import { objectCreatedNotification } from './s3-notification';
 import { ObjectGoneError, OutputChangedError, TooLargeError } from '../../core/errors';
 import type { GetOptions, ObjectHead, ObjectStore, PutOptions, StoredObject } from '../../core/ports';
@@ -59,6 +60,9 @@ export const DEFAULT_SUFFIXES: readonly string[] = ['.jpg', '.jpeg', '.JPG', '.J
 /** Bodies up to this size are read and written with blocking calls (about a millisecond at most). */
 const SYNC_BODY_MAX_BYTES = 4 * 1024 * 1024;
 
+/** `fs.readFile` on an open descriptor, off the event loop (fs/promises reads only from a FileHandle or a path). */
+const readFileAsync = promisify(readFile) as (fd: number) => Promise<Buffer>;
+
 /** Keys the folder can represent: no empty, `.` or `..` segments, no backslashes or NULs. */
 export function validateKey(key: string): void {
   const bad = key === '' || key.length > 1024 || /[\\\0]/.test(key)
@@ -101,25 +105,16 @@ export class LocalBucket implements ObjectStore {
   /** Versions are not kept: `versionId` is ignored. `maxBytes` is checked against the file's size before reading. */
   async getObject(bucket: string, key: string, _signal?: AbortSignal, options: GetOptions = {}): Promise<StoredObject> {
     this.checkBucket(bucket);
-    let body: Buffer | undefined;
+    let body: Buffer;
     let stat: { size: number; mtimeMs: number };
     try {
       const fd = openSync(this.pathOf(key), 'r');
       try {
         stat = fstatSync(fd);
         if (options.maxBytes !== undefined && stat.size > options.maxBytes) throw new TooLargeError(options.maxBytes, stat.size);
-        if (stat.size <= SYNC_BODY_MAX_BYTES) body = readFileSync(fd);
+        body = stat.size <= SYNC_BODY_MAX_BYTES ? readFileSync(fd) : await readFileAsync(fd);
       } finally {
         closeSync(fd);
-      }
-      if (body === undefined) {
-        const handle = await fsp.open(this.pathOf(key), 'r');
-        try {
-          stat = await handle.stat();
-          body = await handle.readFile();
-        } finally {
-          await handle.close();
-        }
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -236,7 +231,9 @@ export class LocalBucket implements ObjectStore {
         const key = rel === '' ? e.name : `${rel}/${e.name}`;
         if (e.isDirectory()) {
           if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await visit(key);
-        } else if (e.isFile() && key.startsWith(prefix)) {keys.push(key);}
+        } else if (e.isFile() && key.startsWith(prefix)) {
+          keys.push(key);
+        }
       }
     };
     await visit(base);
