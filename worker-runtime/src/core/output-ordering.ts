@@ -11,7 +11,7 @@
  * and a job's slot is held for all of them.
  */
 import { OutputChangedError } from './errors';
-import type { ObjectStore, PutOptions } from './ports';
+import { SINGLE_PUT_MAX_BYTES, type ObjectStore, type PutOptions } from './ports';
 
 /** Metadata names linking an output to its source. */
 export const SOURCE_SEQUENCER = 'source-sequencer';
@@ -37,10 +37,10 @@ export type WriteResult =
 const MAX_ATTEMPTS = 3;
 
 /**
- * Outputs up to this size are first written blind (If-None-Match *). A larger one may go as a
- * multipart upload that S3 refuses only at its completion, after every part was sent, so it looks first.
+ * Outputs up to this size are first written blind (If-None-Match *). A larger one may go in parts
+ * that S3 refuses only at the end, after every part was sent, so it looks first.
  */
-export const BLIND_WRITE_MAX_BYTES = 8 * 1024 * 1024;
+export const BLIND_WRITE_MAX_BYTES = SINGLE_PUT_MAX_BYTES;
 
 /**
  * Writes the output unless the one stored is from the same or a newer event. Without a sequencer

@@ -110,6 +110,12 @@ export interface PutOptions {
   readonly ifNoneMatch?: '*';
 }
 
+/**
+ * The largest body an ObjectStore sends in one request. A larger one may go in parts (S3: a multipart
+ * upload, whose conditions are checked only when it completes, after every part was sent).
+ */
+export const SINGLE_PUT_MAX_BYTES = 8 * 1024 * 1024;
+
 export interface ObjectStore {
   /** Throws `ObjectGoneError` (permanent) when the object (or the version asked for) does not exist (any more). */
   getObject(bucket: string, key: string, signal?: AbortSignal, options?: GetOptions): Promise<StoredObject>;

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { FailureKind } from '../../contract/failure-kinds';
 import { ObjectGoneError, OutputChangedError, PermanentError, TooLargeError } from '../../core/errors';
-import type { GetOptions, ObjectHead, ObjectStore, PutOptions, StoredObject } from '../../core/ports';
+import { SINGLE_PUT_MAX_BYTES, type GetOptions, type ObjectHead, type ObjectStore, type PutOptions, type StoredObject } from '../../core/ports';
 
 type SdkError = { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
 
@@ -33,7 +33,7 @@ function isParts(body: Uint8Array | readonly Uint8Array[]): body is readonly Uin
  * Outputs up to this size go in one PutObject (parts joined: a copy of at most this much); larger
  * ones in a multipart upload of pieces this size (S3's minimum is 5 MiB, the last may be smaller).
  */
-export const MULTIPART_PART_BYTES = 8 * 1024 * 1024;
+export const MULTIPART_PART_BYTES = SINGLE_PUT_MAX_BYTES;
 
 /**
  * The bytes of `parts` cut into pieces of `size` (the last shorter). A piece that lies within one
