@@ -60,28 +60,19 @@ describe('IdleRelease: which idle time applies', () => {
     w.emit('message_held', { messageId: `m${sentAt}-${receiveCount}`, receiveCount, inFlight: 1, sentAt });
   };
 
-  test('one message seen: leaves after the early time, rule sparse-arrivals', async () => {
+  test.each([
+    ['one message seen (after a quiet spell)', 1],
+    ['no message taken (the queue was empty when the worker started)', 0],
+  ])('%s: leaves after the early time, rule sparse-arrivals', async (_what, messages) => {
     const h = harness({ early: 5 });
     h.worker.emit('started', { concurrency: 2, prefetch: 0, visibilityTimeout: 30, handler: 'x' });
-    held(h.worker, Date.now() - 40_000);
+    if (messages === 1) held(h.worker, Date.now() - 40_000);
     const t0 = Date.now();
     await h.rel.check(t0 + 4_000);
     expect(h.leaves).toEqual([]);
     await h.rel.check(t0 + 6_000);
     expect(h.leaves).toEqual([true]);
-    expect(h.lines.find((l) => l.msg?.toString().startsWith('idle release: left'))).toMatchObject({ rule: 'sparse-arrivals', messages: 1 });
-    h.rel.stop();
-  });
-
-  test('no message taken (the queue was empty when the worker started): leaves after the early time', async () => {
-    const h = harness({ early: 5 });
-    h.worker.emit('started', { concurrency: 2, prefetch: 0, visibilityTimeout: 30, handler: 'x' });
-    const t0 = Date.now();
-    await h.rel.check(t0 + 4_000);
-    expect(h.leaves).toEqual([]);
-    await h.rel.check(t0 + 6_000);
-    expect(h.leaves).toEqual([true]);
-    expect(h.lines.find((l) => l.msg?.toString().startsWith('idle release: left'))).toMatchObject({ rule: 'sparse-arrivals', messages: 0 });
+    expect(h.lines.find((l) => l.msg?.toString().startsWith('idle release: left'))).toMatchObject({ rule: 'sparse-arrivals', messages });
     h.rel.stop();
   });
 
