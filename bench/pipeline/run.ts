@@ -40,7 +40,6 @@ interface LocalReportSubset {
   readonly sqsRequestsTotal: number;
   readonly deadLetterEntries: unknown[];
   readonly unaccounted: unknown[];
-  readonly timeline: Array<{ t: number; workers: number; finished: number }>;
   readonly policy: { readonly concurrency: number | 'auto' };
 }
 
@@ -52,6 +51,26 @@ function arg(name: string, fallback: number): number {
 function textArg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** statfs `f_type` of tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * Where the runs write their outputs (several GB each): a RAM file system when one has room
+ * (`/dev/shm`, or `BENCH_WORK_DIR`), else bench/out. On disk the kernel writes back one run's
+ * gigabytes while the next is measured: convert-only ranged 567–1604 images/s there on
+ * 2026-12-06, against 1296–1530 on /dev/shm. Convert-only and the pipeline always share it.
+ */
+function workRoot(bytesNeeded: number): { dir: string; ram: boolean } {
+  if (process.env.BENCH_WORK_DIR) return { dir: fs.mkdtempSync(path.join(process.env.BENCH_WORK_DIR, 'bench-')), ram: false };
+  try {
+    const st = fs.statfsSync('/dev/shm');
+    if (st.type === TMPFS_MAGIC && st.bavail * st.bsize >= bytesNeeded) return { dir: fs.mkdtempSync('/dev/shm/spot-worker-bench-'), ram: true };
+  } catch {
+    // No /dev/shm (macOS): bench/out.
+  }
+  return { dir: fs.mkdtempSync(path.join(OUT, 'work-')), ram: false };
 }
 
 /** `copies` copies of the corpus in sub-folders (hard links when the file system allows). */
@@ -84,16 +103,34 @@ function runCli(args: string[]): { stdout: string; seconds: number } {
   return { stdout: res.stdout, seconds };
 }
 
+/** One line of a worker's JSON log, the fields read here. */
+interface LogLine { readonly time: string; readonly msg: string }
+
 /**
- * Images per second while the fleet was at full size: from the first sample with the peak worker
- * count and a finished image (a worker process's start-up is left out, as convert-only's rate
- * leaves out its own) to the last image.
+ * Images per second while the fleet was at full size, from the workers' own logs (millisecond
+ * times; the run loop's samples are 0.3 s apart, a tenth of a short window): from the moment the
+ * last of the peak workers logged `worker started` (its receive loop runs; a process's start-up
+ * is left out, as convert-only's rate leaves out its own) to the last `object processed`,
+ * counting the images processed in between. Its slow start and the last jobs' round trips stay in.
  */
-function steadyRate(r: LocalReportSubset): number | undefined {
-  const first = r.timeline.find((s) => s.workers === r.peakWorkers && s.finished > 0);
-  const last = r.timeline.find((s) => s.finished >= r.images);
-  if (!first || !last || last.t <= first.t) return undefined;
-  return (last.finished - first.finished) / (last.t - first.t);
+export function fullFleetRate(outDir: string, peakWorkers: number): number | undefined {
+  const logDir = path.join(outDir, 'logs');
+  const starts: number[] = [];
+  const done: number[] = [];
+  for (const f of fs.readdirSync(logDir).filter((n) => n.endsWith('.log'))) {
+    for (const text of fs.readFileSync(path.join(logDir, f), 'utf8').split('\n')) {
+      if (!text.startsWith('{')) continue;
+      const line = JSON.parse(text) as LogLine;
+      if (line.msg === 'worker started') starts.push(Date.parse(line.time));
+      else if (line.msg === 'object processed') done.push(Date.parse(line.time));
+    }
+  }
+  starts.sort((a, b) => a - b);
+  if (starts.length < peakWorkers || done.length === 0) return undefined;
+  const from = starts[peakWorkers - 1];
+  const to = Math.max(...done);
+  const inWindow = done.filter((t) => t > from).length;
+  return to > from ? inWindow / ((to - from) / 1000) : undefined;
 }
 
 export function main(): void {
@@ -105,15 +142,19 @@ export function main(): void {
   const cores = os.availableParallelism();
   fs.mkdirSync(OUT, { recursive: true });
   const images = prepareImages(copies);
+  // A local run holds the uploads and the PDFs (each about the images' size) at once.
+  const work = workRoot(images.bytes * 3);
+  process.on('exit', () => fs.rmSync(work.dir, { recursive: true, force: true }));
 
   // Convert-only: the same handler over the same files, one job per core, no queue. The machine is
   // shared and a convert-only run lasts seconds, so one run can land in a quiet or a busy moment
   // (94 and 1011 images/s were both seen on 2026-12-02): it runs before, between and after the
   // pipeline runs, and both pipeline runs are compared with the median of the three.
   const convertOnly = (): number => {
-    const convertOut = path.join(OUT, 'convert-only');
+    const convertOut = path.join(work.dir, 'convert-only');
     fs.rmSync(convertOut, { recursive: true, force: true });
     const conv = runCli(['convert', images.dir, '--out', convertOut, '--concurrency', String(cores)]);
+    fs.rmSync(convertOut, { recursive: true, force: true });
     const m = /\(([\d.]+) images\/s\)/.exec(conv.stdout);
     return m ? Number(m[1]) : images.count / conv.seconds;
   };
@@ -121,20 +162,25 @@ export function main(): void {
 
   // The whole pipeline, one worker process per core at most.
   const runLocalPipeline = (label: string, extra: string[]): LocalReportSubset => {
+    const runOut = path.join(work.dir, label);
+    runCli(['local', '--images', images.dir, '--out', runOut, '--label', 'bench', '--max-workers', String(cores),
+      '--concurrency', workerConcurrency, '--timeout', '600', ...extra]);
+    // Kept in bench/out: the report, its chart and the workers' logs (not the bucket and the queue).
     const localOut = path.join(OUT, label);
     fs.rmSync(localOut, { recursive: true, force: true });
-    runCli(['local', '--images', images.dir, '--out', localOut, '--label', 'bench', '--max-workers', String(cores),
-      '--concurrency', workerConcurrency, '--timeout', '600', ...extra]);
+    fs.mkdirSync(localOut, { recursive: true });
+    for (const f of ['report.json', 'report.md', 'chart.svg', 'logs']) fs.cpSync(path.join(runOut, f), path.join(localOut, f), { recursive: true });
+    fs.rmSync(runOut, { recursive: true, force: true });
     return JSON.parse(fs.readFileSync(path.join(localOut, 'report.json'), 'utf8'));
   };
   const r = runLocalPipeline('local', []);
   convertRates.push(convertOnly());
-  const steady = steadyRate(r);
+  const steady = fullFleetRate(path.join(OUT, 'local'), r.peakWorkers);
   const withLatency = latencyMs === undefined ? undefined : runLocalPipeline('local-latency', ['--storage-latency', `${latencyMs}ms`]);
   if (withLatency) convertRates.push(convertOnly());
   const convertRate = [...convertRates].sort((a, b) => a - b)[Math.floor((convertRates.length - 1) / 2)];
   const latencyConvertRate = convertRate;
-  const latencySteady = withLatency ? steadyRate(withLatency) : undefined;
+  const latencySteady = withLatency ? fullFleetRate(path.join(OUT, 'local-latency'), withLatency.peakWorkers) : undefined;
 
   const producer = r.sqsRequests.SendMessage ?? 0;
   const consumer = r.sqsRequestsTotal - producer;
@@ -154,6 +200,7 @@ export function main(): void {
     megabytes: images.bytes / 1e6,
     convertOnlyImagesPerSecond: convertRate,
     convertOnlyRuns: convertRates,
+    outputsOnRam: work.ram,
     local: { ...r, timeline: undefined },
     steadyImagesPerSecond: steady,
     endToEndRatio: r.imagesPerSecond / convertRate,
@@ -185,12 +232,12 @@ export function main(): void {
 
   const ok = (b: boolean): string => (b ? 'met' : 'NOT met');
   const content = [
-    `Run ${result.date} on ${result.machine}; ${images.count} images (${copies} copies of ../shared/corpus/photos, ${result.megabytes.toFixed(0)} MB), ${cores} cores, one run each. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+    `Run ${result.date} on ${result.machine}; ${images.count} images (${copies} copies of ../shared/corpus/photos, ${result.megabytes.toFixed(0)} MB), ${cores} cores, one run each; outputs (both sides) ${work.ram ? 'on a RAM file system (/dev/shm)' : 'on disk'}. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
     '',
     table(['measurement', 'value'], [
       [`convert-only: \`spot-worker convert --concurrency ${cores}\`, run before, between and after the pipeline runs`, `${convertRates.map((x) => x.toFixed(1)).join(', ')} images/s (the pipeline runs are compared with the median, ${convertRate.toFixed(1)})`],
       [`local pipeline end to end (from the first upload, fleet starting at 0, max ${cores} workers × concurrency ${workerConcurrency})`, `${r.imagesPerSecond.toFixed(1)} images/s`],
-      [`local pipeline at full fleet (peak workers until the last image; peak ${r.peakWorkers} worker(s) × concurrency ${r.policy.concurrency})`, steady !== undefined ? `${steady.toFixed(1)} images/s` : '—'],
+      [`local pipeline at full fleet (from the moment the peak's last worker started to the last image, per the workers' logs; peak ${r.peakWorkers} worker(s) × concurrency ${r.policy.concurrency})`, steady !== undefined ? `${steady.toFixed(1)} images/s` : '—'],
       ...(withLatency ? [
         [`the same with ${latencyMs} ms of round trip on every storage request (\`--storage-latency\`), end to end`, `${withLatency.imagesPerSecond.toFixed(1)} images/s`],
         [`the same with ${latencyMs} ms storage latency, at full fleet (peak ${withLatency.peakWorkers} worker(s))`, latencySteady !== undefined ? `${latencySteady.toFixed(1)} images/s` : '—'],

@@ -200,8 +200,8 @@ export const RUNTIME_ENV = {
     unit: 'jobs',
     min: 1,
     max: 256,
-    default: 64,
-    meaning: 'most jobs the adaptive concurrency runs at once (unused when `SPOT_WORKER_CONCURRENCY` is set)',
+    default: 256,
+    meaning: 'most jobs the adaptive concurrency runs at once (unused when `SPOT_WORKER_CONCURRENCY` is set); whatever this allows, running jobs\' inputs (their sizes in the S3 events) stay within 15 % of the instance\'s memory',
   },
   SPOT_WORKER_PREFETCH: {
     type: 'int',

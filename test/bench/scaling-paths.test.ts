@@ -92,8 +92,11 @@ describe('idle self-release (ski rental)', () => {
 });
 
 describe('adaptive slots', () => {
-  test('storage-bound jobs: the runtime maximum; CPU-heavy jobs: about job ÷ CPU', () => {
-    expect(adaptiveSlots(SERVICE)).toBe(64);
+  test('storage-bound jobs: the runtime maximum; otherwise where the event loop is 97 % busy', () => {
+    // 1 CPU-ms in a 200 ms job: 194 slots keep the loop 97 % busy (below the runtime's 256).
+    expect(adaptiveSlots({ oursSeconds: 0.2, oursCpuSeconds: 0.001, sampleSeconds: 1 })).toBe(194);
+    // 0.5 CPU-ms in a 200 ms job: the loop would take 388; the runtime stops at its maximum.
+    expect(adaptiveSlots({ oursSeconds: 0.2, oursCpuSeconds: 0.0005, sampleSeconds: 1 })).toBe(256);
     expect(adaptiveSlots({ oursSeconds: 0.25, oursCpuSeconds: 0.05, sampleSeconds: 1 })).toBe(4);
   });
 });

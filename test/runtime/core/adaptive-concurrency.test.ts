@@ -16,9 +16,13 @@ function run(state: ConcurrencyState, samples: LoadSample[]): number[] {
 }
 
 describe('adaptive concurrency: decide', () => {
-  test('defaults: starts at the vCPUs, bounded by 1 and 64, memory budget 60 % of the host', () => {
+  test('defaults: starts at the vCPUs, at least 1 slot, memory budget 60 % of the host, inputs 15 %', () => {
     expect(options).toMatchObject({ min: 1, max: 64, initial: 2, targetUtilisation: 0.85, highUtilisation: 0.97 });
     expect(options.memoryBudgetBytes).toBe(Math.floor(8 * GiB * 0.6));
+    // Inputs of running jobs: a quarter of the memory budget (15 % of the host).
+    expect(options.inputBytesBudget).toBe(Math.floor(options.memoryBudgetBytes / 4));
+    // Without a max: the contract's default, SPOT_WORKER_MAX_CONCURRENCY's whole range.
+    expect(resolveAdaptiveOptions({}, 2, 8 * GiB).max).toBe(256);
   });
 
   test('slow start grows toward the target utilisation in proportion while saturated with room, up to max', () => {

@@ -35,7 +35,7 @@ describe('loadRunConfig', () => {
       commandOutputExtension: '.pdf',
     });
     expect(c.concurrency).toBe('auto');
-    expect(c.maxConcurrency).toBe(64);
+    expect(c.maxConcurrency).toBe(256);
     expect(c.autoScalingGroupName).toBeUndefined();
   });
 

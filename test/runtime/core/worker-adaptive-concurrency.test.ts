@@ -1,8 +1,9 @@
 /**
  * The Worker with adaptive concurrency, against local mode's durable queue and bucket with an
  * injected storage round trip (LatencyObjectStore): jobs that mostly wait for storage make the
- * worker add job slots beyond the vCPU count, every message is still settled exactly once, and a
- * fixed concurrency stays fixed.
+ * worker add job slots beyond the vCPU count, every message is still settled exactly once, a
+ * fixed concurrency stays fixed, and the inputs of running jobs stay within the input-bytes budget
+ * however many slots there are.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -39,9 +40,12 @@ describe('Worker: adaptive concurrency with storage latency', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function run(concurrency: number | 'auto', images: number): Promise<{ peakRunning: number; limits: number[]; worker: Worker }> {
+  async function run(
+    concurrency: number | 'auto', images: number, opts: { bodyBytes?: (i: number) => number; inputBytesBudget?: number } = {},
+  ): Promise<{ peakRunning: number; peakRunningBytes: number; overBudgetBesideOthers: number; limits: number[]; worker: Worker }> {
     for (let i = 0; i < images; i++) {
-      await bucket.putObject('bkt', `uploads/${i}.jpg`, Buffer.from(`image ${i}`), { contentType: 'image/jpeg', metadata: {} });
+      const body = opts.bodyBytes ? Buffer.alloc(opts.bodyBytes(i), i % 251) : Buffer.from(`image ${i}`);
+      await bucket.putObject('bkt', `uploads/${i}.jpg`, body, { contentType: 'image/jpeg', metadata: {} });
     }
     const worker = new Worker({
       queue,
@@ -50,17 +54,26 @@ describe('Worker: adaptive concurrency with storage latency', () => {
       concurrency,
       waitTimeSeconds: 1,
       // A recorded, idle event loop: the test is about the Worker's wiring (saturation → slots), not this machine's load.
-      adaptiveConcurrency: { intervalMs: 50, sampler: { read: () => ({ eventLoopUtilisation: 0.2, rssBytes: 100e6 }) } },
+      adaptiveConcurrency: {
+        intervalMs: 50, inputBytesBudget: opts.inputBytesBudget, sampler: { read: () => ({ eventLoopUtilisation: 0.2, rssBytes: 100e6 }) },
+      },
       deleteLingerMs: 20,
     });
     let peakRunning = 0;
+    let peakRunningBytes = 0;
+    let overBudgetBesideOthers = 0;
     const limits: number[] = [];
-    worker.on('message_received', () => { peakRunning = Math.max(peakRunning, worker.stats.running); });
+    worker.on('message_received', () => {
+      const { running, runningInputBytes } = worker.stats;
+      peakRunning = Math.max(peakRunning, running);
+      peakRunningBytes = Math.max(peakRunningBytes, runningInputBytes);
+      if (running > 1 && runningInputBytes > (opts.inputBytesBudget ?? Infinity)) overBudgetBesideOthers += 1;
+    });
     worker.on('concurrency_changed', (e) => limits.push(e.limit));
     await worker.start();
     await waitFor('every output written', async () => (await bucket.list('processed/')).length === images);
     await worker.drain();
-    return { peakRunning, limits, worker };
+    return { peakRunning, peakRunningBytes, overBudgetBesideOthers, limits, worker };
   }
 
   test('jobs waiting for storage get more slots than there are vCPUs; every message is deleted once', async () => {
@@ -77,5 +90,27 @@ describe('Worker: adaptive concurrency with storage latency', () => {
     expect(limits).toEqual([]);
     expect(peakRunning).toBeLessThanOrEqual(3);
     expect(worker.stats).toMatchObject({ received: 60, deleted: 60 });
+  });
+
+  test('the declared input bytes of running jobs stay within the budget while the slot limit grows', async () => {
+    // 10 kB images, a 30 kB budget: at most 3 run at once, whatever the slot limit says.
+    const { peakRunning, peakRunningBytes, overBudgetBesideOthers, limits, worker } = await run('auto', 40, {
+      bodyBytes: () => 10_000, inputBytesBudget: 30_000,
+    });
+    expect(Math.max(...limits)).toBeGreaterThan(3);
+    expect(peakRunning).toBe(3);
+    expect(peakRunningBytes).toBe(30_000);
+    expect(overBudgetBesideOthers).toBe(0);
+    expect(worker.stats).toMatchObject({ received: 40, deleted: 40, deadLettered: 0, inFlight: 0, runningInputBytes: 0 });
+  });
+
+  test('an input larger than the whole budget still runs, alone', async () => {
+    // Every other image is over the budget: each of those runs only when nothing else does.
+    const { peakRunningBytes, overBudgetBesideOthers, worker } = await run('auto', 12, {
+      bodyBytes: (i) => (i % 2 === 0 ? 50_000 : 1_000), inputBytesBudget: 20_000,
+    });
+    expect(peakRunningBytes).toBe(50_000);
+    expect(overBudgetBesideOthers).toBe(0);
+    expect(worker.stats).toMatchObject({ received: 12, deleted: 12, deadLettered: 0, inFlight: 0 });
   });
 });

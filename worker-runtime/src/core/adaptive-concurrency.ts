@@ -14,8 +14,12 @@
  * - multiplicative decrease (× 3/4, never below the start value) when the event loop is saturated
  *   (above `highUtilisation`: more jobs would only queue inside the process and delay its timers,
  *   such as visibility renewals);
- * - halving when the resident set exceeds the memory budget; the limit also never exceeds
- *   `max` (256 by the runtime's range), so memory stays bounded by `max` × the input limit.
+ * - halving when the resident set exceeds the memory budget.
+ *
+ * Memory is bounded before it is used, too: a job starts only while the declared sizes of the
+ * running jobs' inputs (from their S3 events) fit in `inputBytesBudget`, a quarter of the memory
+ * budget (a job holds its input, its output and the handler's working copies), or when no job
+ * runs. So small images can use every slot up to `max`, while a few large ones take turns.
  *
  * `decide` is pure (unit-tested); `ProcessLoadSampler` reads the process's own load.
  */
@@ -35,6 +39,11 @@ export interface AdaptiveConcurrencyOptions {
   readonly highUtilisation?: number;
   /** Resident set size above which the limit is halved. @default 60 % of the host's memory */
   readonly memoryBudgetBytes?: number;
+  /**
+   * Most bytes of input (declared sizes) held by running jobs; one job always runs, whatever its size.
+   * @default a quarter of `memoryBudgetBytes`
+   */
+  readonly inputBytesBudget?: number;
   /** How often the limit is revised. @default 500 */
   readonly intervalMs?: number;
   /** Where the load comes from. @default this process (`ProcessLoadSampler`); tests pass recorded samples */
@@ -67,20 +76,26 @@ export type ResolvedAdaptiveOptions = Required<Omit<AdaptiveConcurrencyOptions, 
 /** `SPOT_WORKER_MAX_CONCURRENCY`'s default, from the contract's table. */
 export const DEFAULT_MAX_CONCURRENCY = RUNTIME_ENV.SPOT_WORKER_MAX_CONCURRENCY.default;
 
+/** Share of the memory budget running jobs' inputs may take (each also needs its output and working copies). */
+const INPUT_SHARE_OF_MEMORY_BUDGET = 1 / 4;
+
 export function resolveAdaptiveOptions(o: AdaptiveConcurrencyOptions, cpus: number, totalMemoryBytes: number): ResolvedAdaptiveOptions {
   const min = o.min ?? 1;
   const max = o.max ?? DEFAULT_MAX_CONCURRENCY;
   if (!Number.isInteger(min) || min < 1) throw new Error(`adaptive concurrency: min must be a whole number ≥ 1, got ${o.min}`);
   if (!Number.isInteger(max) || max < min) throw new Error(`adaptive concurrency: max must be a whole number ≥ min (${min}), got ${o.max}`);
+  const memoryBudgetBytes = o.memoryBudgetBytes ?? Math.floor(totalMemoryBytes * 0.6);
   const r: ResolvedAdaptiveOptions = {
     min,
     max,
     initial: Math.min(max, Math.max(min, o.initial ?? cpus)),
     targetUtilisation: o.targetUtilisation ?? 0.85,
     highUtilisation: o.highUtilisation ?? 0.97,
-    memoryBudgetBytes: o.memoryBudgetBytes ?? Math.floor(totalMemoryBytes * 0.6),
+    memoryBudgetBytes,
+    inputBytesBudget: o.inputBytesBudget ?? Math.floor(memoryBudgetBytes * INPUT_SHARE_OF_MEMORY_BUDGET),
     intervalMs: o.intervalMs ?? 500,
   };
+  if (!(r.inputBytesBudget > 0)) throw new Error(`adaptive concurrency: inputBytesBudget must be > 0, got ${o.inputBytesBudget}`);
   if (!(r.targetUtilisation > 0 && r.targetUtilisation < r.highUtilisation && r.highUtilisation <= 1)) {
     throw new Error(`adaptive concurrency: need 0 < targetUtilisation < highUtilisation ≤ 1, got ${r.targetUtilisation} and ${r.highUtilisation}`);
   }
@@ -146,6 +161,8 @@ export class ConcurrencyLimit {
   }
 
   get value(): number { return this.state.limit; }
+  /** Most declared input bytes running at once (`auto` only; a fixed concurrency is taken as given). */
+  get inputBytesBudget(): number | undefined { return this.options?.inputBytesBudget; }
   get adaptive(): boolean { return this.options !== undefined; }
 
   /** Every slot is busy and a received message waits: more slots could help. */

@@ -1,8 +1,9 @@
 /**
  * The messages a worker holds, from receipt until settled, and its job slots: which are
  * waiting for a slot (prefetched), which run their handler, which are being settled (outcome
- * known, slot already free). The receive loop asks it how many messages to receive; a drain
- * waits until it is empty.
+ * known, slot already free). A job starts when a slot is free and, with adaptive concurrency,
+ * when its declared input fits in the input-bytes budget beside the running jobs' (or nothing
+ * runs). The receive loop asks it how many messages to receive; a drain waits until it is empty.
  */
 import type { ConcurrencyLimit } from './adaptive-concurrency';
 import type { QueueMessage } from './ports';
@@ -16,6 +17,8 @@ export interface HeldMessage {
   readonly message: QueueMessage;
   readonly controller: AbortController;
   readonly extender: VisibilityExtender;
+  /** Bytes its objects will take to download, per its event (core/s3-event.ts `declaredInputBytes`). */
+  readonly inputBytes: number;
   /** Resolves once the message is settled; set when the job starts (a waiting message has none yet). */
   done: Promise<void>;
   /** 'waiting' for a slot, 'running' its handler, or 'settling' (outcome known, slot already free). */
@@ -34,6 +37,7 @@ export class InFlight {
   /** Received, not started yet, oldest first. */
   private waitingLine: HeldMessage[] = [];
   private runningCount = 0;
+  private runningBytes = 0;
   private slotWaiters: Array<() => void> = [];
 
   constructor(private readonly limit: ConcurrencyLimit, readonly prefetch: number) {}
@@ -45,6 +49,8 @@ export class InFlight {
   get size(): number { return this.held.size; }
   /** Handler calls in progress (slots in use). */
   get running(): number { return this.runningCount; }
+  /** Declared input bytes of the running jobs. */
+  get runningInputBytes(): number { return this.runningBytes; }
   /** Received but not started yet. */
   get waiting(): number { return this.waitingLine.length; }
 
@@ -63,7 +69,7 @@ export class InFlight {
     this.wake();
   }
 
-  /** The next waiting message, moved into a slot, while a slot is free. */
+  /** The next waiting message (oldest first), moved into a slot, while a slot is free and its input fits. */
   nextToStart(): HeldMessage | undefined {
     if (this.waitingLine.length === 0) return undefined;
     if (this.runningCount >= this.concurrency) {
@@ -71,9 +77,13 @@ export class InFlight {
       this.limit.markSaturated();
       return undefined;
     }
+    const budget = this.limit.inputBytesBudget;
+    // Memory, not slots, is short here: the oldest waits (no overtaking, so a large input is not starved).
+    if (budget !== undefined && this.runningCount > 0 && this.runningBytes + this.waitingLine[0].inputBytes > budget) return undefined;
     const next = this.waitingLine.shift()!;
     next.state = 'running';
     this.runningCount += 1;
+    this.runningBytes += next.inputBytes;
     return next;
   }
 
@@ -81,6 +91,7 @@ export class InFlight {
   freeSlot(held: HeldMessage): void {
     held.state = 'settling';
     this.runningCount -= 1;
+    this.runningBytes -= held.inputBytes;
     this.wake();
   }
 

@@ -92,3 +92,16 @@ export function parseS3Event(body: string): ParsedEvent {
   });
   return { records: out, skipped, testEvent: false };
 }
+
+/**
+ * Bytes the message's objects will take to download, as its event declares them (records without
+ * a size count 0); 0 for a body that is not an S3 event (its job fails without downloading).
+ * The Worker bounds the inputs of running jobs with it before any GET.
+ */
+export function declaredInputBytes(body: string): number {
+  try {
+    return parseS3Event(body).records.reduce((n, r) => n + (r.size ?? 0), 0);
+  } catch {
+    return 0;
+  }
+}

@@ -26,6 +26,7 @@ import type {
   InstanceControl, InterruptionNotice, InterruptionSource, LifecycleAction, MetricsSink, ObjectStore, QueueMessage, WorkQueue,
 } from './ports';
 import { ReceiveLoop } from './receive-loop';
+import { declaredInputBytes } from './s3-event';
 import { ScaleInProtection } from './scale-in-protection';
 import { Settler } from './settle';
 import { VisibilityExtender } from './visibility-extender';
@@ -136,9 +137,11 @@ export interface WorkerStats {
   running: number;
   /** Of those, received but not started yet (prefetched). */
   waiting: number;
+  /** Declared input bytes of the running jobs (bounded with adaptive concurrency). */
+  runningInputBytes: number;
 }
 
-type Counters = Omit<WorkerStats, 'inFlight' | 'running' | 'waiting'>;
+type Counters = Omit<WorkerStats, 'inFlight' | 'running' | 'waiting' | 'runningInputBytes'>;
 
 export class Worker extends WorkerEmitter {
   /** Resolves when the worker has drained and stopped. */
@@ -196,7 +199,8 @@ export class Worker extends WorkerEmitter {
   }
 
   get stats(): Readonly<WorkerStats> {
-    return { ...this.counters, inFlight: this.inFlight.size, running: this.inFlight.running, waiting: this.inFlight.waiting };
+    const f = this.inFlight;
+    return { ...this.counters, inFlight: f.size, running: f.running, waiting: f.waiting, runningInputBytes: f.runningInputBytes };
   }
   get isDraining(): boolean { return this.draining; }
 
@@ -308,6 +312,7 @@ export class Worker extends WorkerEmitter {
       message,
       controller: new AbortController(),
       state: 'waiting',
+      inputBytes: declaredInputBytes(message.body),
       released: false,
       lost: false,
       done: Promise.resolve(),
