@@ -4,7 +4,7 @@
  */
 import * as os from 'os';
 import { AutoScalingInstanceControl } from './auto-scaling-instance-control';
-import { AwsClients, createAwsClients, createCloudWatchLogsClient, destroyAwsClients } from './aws-clients';
+import { AwsClients, createAwsClients, createCloudWatchLogsClient, DEFAULT_AWS_TIMEOUTS, destroyAwsClients, s3ConnectionsFor } from './aws-clients';
 import { CloudWatchLogShipper, LogShipperOptions } from './cloudwatch-log-shipper';
 import { CloudWatchMetricsSink } from './cloudwatch-metrics-sink';
 import { ImdsClient } from './imds-client';
@@ -152,7 +152,7 @@ export async function startLogShipping(
 
 export async function createAwsAdapters(config: RunConfig, logger: Logger, options: AwsAdapterOptions = {}): Promise<AwsAdapters> {
   const env = options.env ?? process.env;
-  const clients = options.clients ?? createAwsClients(env);
+  const clients = options.clients ?? createAwsClients(env, DEFAULT_AWS_TIMEOUTS, s3ConnectionsFor(config.concurrency, config.maxConcurrency));
   const metrics = createMetricsSink(config, clients, logger);
   const instanceId = await resolveInstanceId(config.instanceId, config.autoScalingGroupName, env);
   const instance = config.autoScalingGroupName && instanceId

@@ -5,13 +5,15 @@
  * S3 addressing whenever a custom endpoint is in use (moto, MinIO and friends have no
  * virtual-host DNS), a short retry budget, and timeouts on every call, so an endpoint that
  * accepts connections and never answers fails a call instead of stalling the worker for ever
- * (the SDK's defaults have no request timeout at all).
+ * (the SDK's defaults have no request timeout at all), and as many S3 connections as the worker
+ * runs jobs (the SDK's agent opens at most 50 per host and queues the rest).
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { RUNTIME_ENV } from '../../contract/runtime-env';
 
 export interface AwsClients {
   readonly sqs: SQSClient;
@@ -73,14 +75,28 @@ export function createCloudWatchLogsClient(timeouts: AwsTimeouts = DEFAULT_AWS_T
   return new CloudWatchLogsClient(controlPlane(timeouts));
 }
 
-export function createAwsClients(env: Env = process.env, timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): AwsClients {
+/**
+ * S3 connections a worker may open at once: one per job slot, since a job has at most one S3
+ * request open (GET, HEAD, PUT or one upload piece, one after the other). With fewer, jobs past
+ * the 50th would wait for a socket while their slots look busy.
+ */
+export function s3ConnectionsFor(concurrency: number | 'auto', maxConcurrency: number): number {
+  return concurrency === 'auto' ? maxConcurrency : concurrency;
+}
+
+export function createAwsClients(
+  env: Env = process.env, timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS,
+  s3Connections: number = RUNTIME_ENV.SPOT_WORKER_MAX_CONCURRENCY.default,
+): AwsClients {
   const control = controlPlane(timeouts);
+  const agent = { maxSockets: s3Connections };
   return {
     sqs: new SQSClient(control),
     s3: new S3Client({
       maxAttempts: timeouts.maxAttempts,
       forcePathStyle: usesCustomS3Endpoint(env),
-      requestHandler: { connectionTimeout: timeouts.connectionMs, socketTimeout: timeouts.s3IdleMs },
+      // Both agents: S3 on AWS is HTTPS, a custom endpoint (moto) may be plain HTTP.
+      requestHandler: { connectionTimeout: timeouts.connectionMs, socketTimeout: timeouts.s3IdleMs, httpAgent: agent, httpsAgent: agent },
     }),
     autoScaling: new AutoScalingClient(control),
     cloudWatch: new CloudWatchClient(control),
