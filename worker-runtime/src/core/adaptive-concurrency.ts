@@ -7,8 +7,8 @@
  *
  * - slow start: until the first pressure, the limit grows each interval by the factor that would
  *   bring the event loop to `targetUtilisation` if load grew with the slots (at least ×2, at most
- *   ×8), so a worker whose jobs mostly wait for storage reaches the tens of slots it needs in one
- *   or two intervals instead of five doublings (on a short backlog those seconds were most of the run);
+ *   ×8), so a worker whose jobs mostly wait for storage reaches the hundreds of slots it needs in
+ *   about four intervals instead of seven doublings (on a short backlog those seconds were most of the run);
  * - then additive increase (+1 per interval) while the event loop is below `targetUtilisation`
  *   and every slot was in use (more slots would not help an idle worker);
  * - multiplicative decrease (× 3/4, never below the start value) when the event loop is saturated
