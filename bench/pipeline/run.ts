@@ -63,7 +63,8 @@ const TMPFS_MAGIC = 0x01021994;
  * 2026-12-06, against 1296–1530 on /dev/shm. Convert-only and the pipeline always share it.
  */
 function workRoot(bytesNeeded: number): { dir: string; ram: boolean } {
-  if (process.env.BENCH_WORK_DIR) return { dir: fs.mkdtempSync(path.join(process.env.BENCH_WORK_DIR, 'bench-')), ram: false };
+  const chosen = process.env.BENCH_WORK_DIR;
+  if (chosen) return { dir: fs.mkdtempSync(path.join(chosen, 'bench-')), ram: fs.statfsSync(chosen).type === TMPFS_MAGIC };
   try {
     const st = fs.statfsSync('/dev/shm');
     if (st.type === TMPFS_MAGIC && st.bavail * st.bsize >= bytesNeeded) return { dir: fs.mkdtempSync('/dev/shm/spot-worker-bench-'), ram: true };
