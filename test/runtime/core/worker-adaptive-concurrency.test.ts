@@ -40,9 +40,14 @@ describe('Worker: adaptive concurrency with storage latency', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  interface RunOptions { bodyBytes?: (i: number) => number; inputBytesBudget?: number; initial?: number }
+  interface RunResult {
+    peakRunning: number; peakRunningBytes: number; peakWaiting: number; overBudgetBesideOthers: number; limits: number[]; worker: Worker;
+  }
+
   async function run(
-    concurrency: number | 'auto', images: number, opts: { bodyBytes?: (i: number) => number; inputBytesBudget?: number } = {},
-  ): Promise<{ peakRunning: number; peakRunningBytes: number; overBudgetBesideOthers: number; limits: number[]; worker: Worker }> {
+    concurrency: number | 'auto', images: number, opts: RunOptions = {},
+  ): Promise<RunResult> {
     for (let i = 0; i < images; i++) {
       const body = opts.bodyBytes ? Buffer.alloc(opts.bodyBytes(i), i % 251) : Buffer.from(`image ${i}`);
       await bucket.putObject('bkt', `uploads/${i}.jpg`, body, { contentType: 'image/jpeg', metadata: {} });
@@ -55,14 +60,19 @@ describe('Worker: adaptive concurrency with storage latency', () => {
       waitTimeSeconds: 1,
       // A recorded, idle event loop: the test is about the Worker's wiring (saturation → slots), not this machine's load.
       adaptiveConcurrency: {
-        intervalMs: 50, inputBytesBudget: opts.inputBytesBudget, sampler: { read: () => ({ eventLoopUtilisation: 0.2, rssBytes: 100e6 }) },
+        intervalMs: 50,
+        inputBytesBudget: opts.inputBytesBudget,
+        initial: opts.initial,
+        sampler: { read: () => ({ eventLoopUtilisation: 0.2, rssBytes: 100e6 }) },
       },
       deleteLingerMs: 20,
     });
     let peakRunning = 0;
     let peakRunningBytes = 0;
     let overBudgetBesideOthers = 0;
+    let peakWaiting = 0;
     const limits: number[] = [];
+    worker.on('message_held', () => { peakWaiting = Math.max(peakWaiting, worker.stats.waiting); });
     worker.on('message_received', () => {
       const { running, runningInputBytes } = worker.stats;
       peakRunning = Math.max(peakRunning, running);
@@ -73,7 +83,7 @@ describe('Worker: adaptive concurrency with storage latency', () => {
     await worker.start();
     await waitFor('every output written', async () => (await bucket.list('processed/')).length === images);
     await worker.drain();
-    return { peakRunning, peakRunningBytes, overBudgetBesideOthers, limits, worker };
+    return { peakRunning, peakRunningBytes, peakWaiting, overBudgetBesideOthers, limits, worker };
   }
 
   test('jobs waiting for storage get more slots than there are vCPUs; every message is deleted once', async () => {
@@ -102,6 +112,15 @@ describe('Worker: adaptive concurrency with storage latency', () => {
     expect(peakRunningBytes).toBe(30_000);
     expect(overBudgetBesideOthers).toBe(0);
     expect(worker.stats).toMatchObject({ received: 40, deleted: 40, deadLettered: 0, inFlight: 0, runningInputBytes: 0 });
+  });
+
+  test('a worker short of memory, not slots, holds no more than its prefetch beyond what runs', async () => {
+    // 64 slots from the start, room for 2 inputs: without the rule it would take all 50 messages and
+    // keep them from other instances; with it, waiting messages stay within prefetch (10) plus one receive (10).
+    const { peakRunning, peakWaiting, worker } = await run('auto', 50, { bodyBytes: () => 10_000, inputBytesBudget: 20_000, initial: 64 });
+    expect(peakRunning).toBe(2);
+    expect(peakWaiting).toBeLessThanOrEqual(20);
+    expect(worker.stats).toMatchObject({ received: 50, deleted: 50, deadLettered: 0, inFlight: 0 });
   });
 
   test('an input larger than the whole budget still runs, alone', async () => {

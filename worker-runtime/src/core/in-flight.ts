@@ -77,14 +77,20 @@ export class InFlight {
       this.limit.markSaturated();
       return undefined;
     }
-    const budget = this.limit.inputBytesBudget;
     // Memory, not slots, is short here: the oldest waits (no overtaking, so a large input is not starved).
-    if (budget !== undefined && this.runningCount > 0 && this.runningBytes + this.waitingLine[0].inputBytes > budget) return undefined;
+    if (this.oldestWaitsForMemory()) return undefined;
     const next = this.waitingLine.shift()!;
     next.state = 'running';
     this.runningCount += 1;
     this.runningBytes += next.inputBytes;
     return next;
+  }
+
+  /** The oldest waiting input does not fit in the input-bytes budget beside the running jobs' inputs. */
+  private oldestWaitsForMemory(): boolean {
+    const budget = this.limit.inputBytesBudget;
+    return budget !== undefined && this.runningCount > 0 && this.waitingLine.length > 0
+      && this.runningBytes + this.waitingLine[0].inputBytes > budget;
   }
 
   /** A running job's outcome is known: its slot is free. */
@@ -107,13 +113,16 @@ export class InFlight {
    * How many messages to receive now. Room is counted in running + waiting messages (settling
    * ones no longer hold a slot). With messages still waiting, only a full receive (room for 10)
    * is worth a request; after a short receive (the queue looked drained) the next poll waits
-   * until a slot is idle, so a busy worker does not keep long-polling an empty queue.
+   * until a slot is idle, so a busy worker does not keep long-polling an empty queue. While the
+   * oldest waiting input waits for memory, only the running jobs count as slots: the worker then
+   * holds no more than `prefetch` messages it cannot start, and other instances can take the rest.
    */
   receiveSize(lastReceiveShort: boolean): number {
+    const slots = this.oldestWaitsForMemory() ? this.runningCount : this.concurrency;
     const busy = this.runningCount + this.waitingLine.length;
-    const room = this.concurrency + this.prefetch - busy;
+    const room = slots + this.prefetch - busy;
     if (room <= 0) return 0;
-    if (lastReceiveShort) return busy < this.concurrency ? Math.min(MAX_RECEIVE, room) : 0;
+    if (lastReceiveShort) return busy < slots ? Math.min(MAX_RECEIVE, room) : 0;
     if (this.waitingLine.length > 0 && room < MAX_RECEIVE) return 0;
     return Math.min(MAX_RECEIVE, room);
   }
